@@ -1,0 +1,62 @@
+# omnistock: every target sets itself up on a machine that has only python3.
+#   make demo       generate the default brand and build everything (then print a summary)
+#   make test       the whole test suite
+#   make dev        Dagster UI + daemon on http://127.0.0.1:3000
+#   make dashboard  Streamlit dashboards on http://127.0.0.1:8501
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+export OMNISTOCK_DATA_DIR ?= $(CURDIR)/data
+export OMNISTOCK_DAGSTER_STORAGE ?= $(OMNISTOCK_DATA_DIR)/dagster
+export DAGSTER_HOME := $(CURDIR)
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: install prepare demo generate run test test-fast dev dashboard clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed
+
+# dagster-dbt reads the dbt manifest when the definitions load
+prepare: install
+	@mkdir -p $(OMNISTOCK_DATA_DIR)/warehouse $(OMNISTOCK_DAGSTER_STORAGE)
+	$(BIN)/dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
+
+generate: install
+	$(BIN)/omnistock generate --scale default
+
+run: prepare
+	$(BIN)/omnistock run
+
+demo: prepare generate run
+	@$(BIN)/omnistock summary
+	@echo
+	@echo "Query it:       .venv/bin/omnistock sql \"select * from marts.inventory_sales_layer limit 10\""
+	@echo "Dashboards:     make dashboard   (http://127.0.0.1:8501)"
+	@echo "Dagster UI:     make dev         (http://127.0.0.1:3000)"
+
+test: prepare
+	$(BIN)/python -m pytest
+
+test-fast: prepare
+	$(BIN)/python -m pytest -m "not e2e and not browser"
+
+dev: prepare
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m pipelines.definitions
+
+dashboard: install
+	$(BIN)/streamlit run app_streamlit/app.py --server.address 127.0.0.1 --server.port 8501 --server.headless true --browser.gatherUsageStats false
+
+clean:
+	rm -rf $(VENV) $(TOOLS) dbt_project/target dbt_project/logs

@@ -1,0 +1,173 @@
+{#- Sales layer: channel x SKU, the number published to each channel.
+    allocatable       = sum over supplying locations of floor(r x sales_available)
+    available_to_sell = max(0, allocatable + P + V - unpaid_held - pending_allocation - R)
+    Every channel gets a row for every SKU in the product master, 0 where nothing is
+    sellable. A bundle's allocatable and available_to_sell are the min over its
+    components of floor(component value / qty per bundle), plus the bundle's own
+    presale and virtual, less its own reserve. -#}
+with
+
+as_of as (
+
+    select as_of from {{ ref('int_as_of') }}
+
+),
+
+channels as (
+
+    select * from {{ ref('stg_channels') }}
+
+),
+
+products as (
+
+    select * from {{ ref('stg_products') }}
+
+),
+
+components as (
+
+    select * from {{ ref('stg_bundle_components') }}
+    where bundle_sku <> component_sku and qty > 0
+
+),
+
+supply as (
+
+    select
+        channel_id,
+        sku,
+        sum(allocatable) as allocatable,
+        count(*) as supplying_locations
+    from {{ ref('int_channel_location_supply') }}
+    group by channel_id, sku
+
+),
+
+claims as (
+
+    select * from {{ ref('int_channel_sku_claims') }}
+
+),
+
+grid as (
+
+    select
+        channels.channel_id,
+        products.sku,
+        products.sku in (select bundle_sku from components) as is_bundle
+    from channels
+    cross join products
+
+),
+
+stock_skus as (
+
+    select
+        grid.channel_id,
+        grid.sku,
+        coalesce(supply.allocatable, 0) as allocatable,
+        coalesce(supply.supplying_locations, 0) as supplying_locations,
+        coalesce(claims.presale, 0) as presale,
+        coalesce(claims.virtual, 0) as virtual,
+        coalesce(claims.unpaid_held, 0) as unpaid_held,
+        coalesce(claims.pending_allocation, 0) as pending_allocation,
+        coalesce(claims.reserved, 0) as reserved
+    from grid
+    left join supply
+        on grid.channel_id = supply.channel_id
+        and grid.sku = supply.sku
+    left join claims
+        on grid.channel_id = claims.channel_id
+        and grid.sku = claims.sku
+    where not grid.is_bundle
+
+),
+
+stock_sku_ats as (
+
+    select
+        *,
+        greatest(allocatable + presale + virtual - unpaid_held - pending_allocation - reserved, 0) as available_to_sell
+    from stock_skus
+
+),
+
+bundle_from_components as (
+
+    select
+        grid.channel_id,
+        grid.sku,
+        min(floor(coalesce(component_ats.allocatable, 0) / components.qty)) as allocatable,
+        min(floor(coalesce(component_ats.available_to_sell, 0) / components.qty)) as component_available,
+        min(coalesce(component_ats.supplying_locations, 0)) as supplying_locations
+    from grid
+    inner join components
+        on grid.sku = components.bundle_sku
+    left join stock_sku_ats as component_ats
+        on grid.channel_id = component_ats.channel_id
+        and components.component_sku = component_ats.sku
+    where grid.is_bundle
+    group by grid.channel_id, grid.sku
+
+),
+
+bundles as (
+
+    select
+        bundle_from_components.channel_id,
+        bundle_from_components.sku,
+        cast(bundle_from_components.allocatable as bigint) as allocatable,
+        bundle_from_components.supplying_locations,
+        coalesce(claims.presale, 0) as presale,
+        coalesce(claims.virtual, 0) as virtual,
+        0 as unpaid_held,
+        0 as pending_allocation,
+        coalesce(claims.reserved, 0) as reserved,
+        cast(greatest(
+            bundle_from_components.component_available
+            + coalesce(claims.presale, 0) + coalesce(claims.virtual, 0) - coalesce(claims.reserved, 0),
+            0
+        ) as bigint) as available_to_sell
+    from bundle_from_components
+    left join claims
+        on bundle_from_components.channel_id = claims.channel_id
+        and bundle_from_components.sku = claims.sku
+
+),
+
+unioned as (
+
+    select *, false as is_bundle from stock_sku_ats
+    union all
+    select *, true as is_bundle from bundles
+
+),
+
+final as (
+
+    select
+        unioned.channel_id,
+        channels.platform,
+        channels.kind as channel_kind,
+        unioned.sku,
+        unioned.is_bundle,
+        cast(unioned.supplying_locations as bigint) as supplying_locations,
+        cast(unioned.allocatable as bigint) as allocatable,
+        cast(unioned.presale as bigint) as presale,
+        cast(unioned.virtual as bigint) as virtual,
+        cast(unioned.unpaid_held as bigint) as unpaid_held,
+        cast(unioned.pending_allocation as bigint) as pending_allocation,
+        cast(unioned.reserved as bigint) as reserved,
+        cast(unioned.available_to_sell as bigint) as available_to_sell,
+        coalesce(channels.low_stock_threshold, 0) as low_stock_threshold,
+        unioned.available_to_sell <= coalesce(channels.low_stock_threshold, 0) as is_low_stock,
+        as_of.as_of
+    from unioned
+    inner join channels
+        on unioned.channel_id = channels.channel_id
+    cross join as_of
+
+)
+
+select * from final

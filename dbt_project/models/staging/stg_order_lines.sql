@@ -1,0 +1,22 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'order_lines') }}
+
+),
+
+renamed as (
+
+    select
+        order_id,
+        cast(line_no as bigint) as line_no,
+        sku,
+        cast(qty as bigint) as qty,
+        cast(unit_price as decimal(18, 2)) as unit_price,
+        cast(discount as decimal(18, 2)) as discount
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,84 @@
+"""The `omnistock` command: generate a brand, run the pipeline, query the warehouse."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(
+    help="omnistock: an open analytics lakehouse for omni-channel 'one inventory' retail.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+DataDirOption = Annotated[
+    Optional[Path],
+    typer.Option("--data-dir", help="Data folder (default: $OMNISTOCK_DATA_DIR, else data/)."),
+]
+
+
+@app.command()
+def generate(
+    out: Annotated[Optional[Path], typer.Option("--out", help="Data folder to write landing/ and truth/ into (default: the configured data folder).")] = None,
+    scale: Annotated[str, typer.Option(help="small | default | double11")] = "default",
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bytes.")] = 7,
+    start: Annotated[Optional[str], typer.Option(help="First simulated day, YYYY-MM-DD (default depends on the scale).")] = None,
+    days: Annotated[Optional[int], typer.Option(help="Number of simulated days (default depends on the scale).")] = None,
+) -> None:
+    """Write a simulated beauty brand's landing files, and its ground truth under truth/."""
+    from pipelines.generate import generate as run_generator
+    from pipelines.settings import data_dir
+
+    target = (out or data_dir()).expanduser().resolve()
+    summary = run_generator(
+        target,
+        scale=scale,
+        seed=seed,
+        start=date.fromisoformat(start) if start else None,
+        days=days,
+        show_progress=True,
+    )
+    typer.echo(f"Wrote {sum(summary.rows.values()):,} rows to {target / 'landing'}")
+    for source, rows in sorted(summary.rows.items()):
+        typer.echo(f"  {source:<20} {rows:>12,}")
+    typer.echo(f"Ground truth (never read by the pipeline): {target / 'truth'}")
+
+
+@app.command()
+def run(data_dir: DataDirOption = None) -> None:
+    """Materialize every asset once: ingest the landing zone, then build the warehouse with dbt."""
+    from pipelines.runner import materialize_everything
+
+    outcome = materialize_everything(data_dir)
+    typer.echo(outcome.summary())
+    if not outcome.success:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def sql(
+    query: Annotated[Optional[str], typer.Argument(help="One SQL query; omit it for an interactive prompt.")] = None,
+    data_dir: DataDirOption = None,
+    max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
+) -> None:
+    """Query the warehouse read-only, e.g. omnistock sql "select * from marts.inventory_sales_layer limit 5"."""
+    from pipelines.query import interactive, print_query
+
+    if query:
+        raise typer.Exit(code=print_query(query, data_dir, max_rows))
+    interactive(data_dir, max_rows)
+
+
+@app.command()
+def summary(data_dir: DataDirOption = None) -> None:
+    """Print what the warehouse holds: row counts of the marts and the ingestion totals."""
+    from pipelines.query import print_summary
+
+    print_summary(data_dir)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,11 @@
+"""The Dagster code location: one Definitions merged from one package per domain.
+
+Nothing else belongs here. dagster-dbt reads dbt_project/target/manifest.json when
+this loads: `make prepare` (or `omnistock run`) runs `dbt parse` first.
+"""
+
+import dagster as dg
+
+from pipelines.defs import dbt, ingest, ops
+
+defs = dg.Definitions.merge(ingest.defs, dbt.defs, ops.defs)

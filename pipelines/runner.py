@@ -1,0 +1,68 @@
+"""Materialize every asset once, in process, against a real Dagster instance.
+
+This is what `omnistock run` and `make demo` call: set the environment for the data
+folder, parse the dbt project (dagster-dbt needs the manifest before definitions load),
+then run the `materialize_everything` job, recorded in <data>/dagster like any run.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.settings import DBT_PROJECT_DIR, Paths, export_environment
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    run_id: str
+    paths: Paths
+    materialized: list[str] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        status = "succeeded" if self.success else "FAILED"
+        lines = [
+            f"Run {self.run_id} {status}: {len(self.materialized)} asset(s) materialized.",
+            f"  warehouse:  {self.paths.warehouse}",
+            f"  quarantine: {self.paths.quarantine} (also ops.quarantine in the warehouse)",
+        ]
+        if self.failed_steps:
+            lines.append("  failed steps: " + ", ".join(self.failed_steps))
+        return "\n".join(lines)
+
+
+def parse_dbt_project() -> None:
+    """Write dbt_project/target/manifest.json; needs OMNISTOCK_DATA_DIR set."""
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    done = subprocess.run(
+        [dbt, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"dbt parse failed:\n{done.stdout}\n{done.stderr}")
+
+
+def materialize_everything(data_dir: Path | None = None) -> RunOutcome:
+    where = export_environment(data_dir)
+    parse_dbt_project()
+
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def("materialize_everything")
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        materialized = sorted(
+            event.asset_key.to_user_string()
+            for event in result.all_events
+            if event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key
+        )
+        failed = sorted({event.step_key for event in result.all_events if event.is_step_failure and event.step_key})
+        return RunOutcome(result.success, result.run_id, where, materialized, failed)

@@ -1,0 +1,84 @@
+"""Where things live. Every path comes from the environment, never from the working directory.
+
+`OMNISTOCK_DATA_DIR` sets the data folder (default: `data/` in the repository).
+Under it:
+
+    landing/<source>/   files as the channels and warehouses deliver them (any names, CSV/Parquet/JSONL)
+    raw/<source>/       what ingestion accepted, as Parquet in the contract's types
+    raw/_quarantine/    rows and files that broke the contract, with the reason
+    raw/_ingestion_log/ one row per ingested file: rows read, loaded, quarantined
+    truth/              the generator's ground truth (never read by the pipeline)
+    warehouse/omnistock.duckdb   the DuckDB warehouse dbt builds
+    dagster/            the Dagster instance's storage (runs, events, schedules)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class Paths:
+    data_dir: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.data_dir / "landing"
+
+    @property
+    def raw(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.raw / "_quarantine"
+
+    @property
+    def ingestion_log(self) -> Path:
+        return self.raw / "_ingestion_log"
+
+    @property
+    def truth(self) -> Path:
+        return self.data_dir / "truth"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.data_dir / "warehouse"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.warehouse_dir / "omnistock.duckdb"
+
+    @property
+    def dagster_storage(self) -> Path:
+        return self.data_dir / "dagster"
+
+
+def data_dir() -> Path:
+    """The data folder: `$OMNISTOCK_DATA_DIR`, else `data/` in the repository."""
+    configured = os.environ.get("OMNISTOCK_DATA_DIR")
+    return Path(configured).expanduser().resolve() if configured else REPO_ROOT / "data"
+
+
+def paths() -> Paths:
+    return Paths(data_dir())
+
+
+def export_environment(data: Path | None = None) -> Paths:
+    """Set the variables that dbt, Dagster and child processes read, and return the paths.
+
+    dbt's profile and sources read `OMNISTOCK_DATA_DIR`; dagster.yaml reads
+    `OMNISTOCK_DAGSTER_STORAGE`; DAGSTER_HOME points at the repository's dagster.yaml.
+    """
+    resolved = Paths((data or data_dir()).expanduser().resolve())
+    os.environ["OMNISTOCK_DATA_DIR"] = str(resolved.data_dir)
+    os.environ["OMNISTOCK_DAGSTER_STORAGE"] = str(resolved.dagster_storage)
+    os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT))
+    resolved.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    resolved.dagster_storage.mkdir(parents=True, exist_ok=True)
+    return resolved
