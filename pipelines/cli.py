@@ -48,11 +48,17 @@ def generate(
 
 
 @app.command()
-def run(data_dir: DataDirOption = None) -> None:
+def run(
+    data_dir: DataDirOption = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every Dagster and dbt event.")] = False,
+) -> None:
     """Materialize every asset once: ingest the landing zone, then build the warehouse with dbt."""
+    from rich.console import Console
+
     from pipelines.runner import materialize_everything
 
-    outcome = materialize_everything(data_dir)
+    with Console(stderr=True).status("Ingesting the landing zone and building the warehouse with dbt ..."):
+        outcome = materialize_everything(data_dir, verbose=verbose)
     typer.echo(outcome.summary())
     if not outcome.success:
         raise typer.Exit(code=1)

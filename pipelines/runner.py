@@ -7,6 +7,7 @@ then run the `materialize_everything` job, recorded in <data>/dagster like any r
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ class RunOutcome:
             f"Run {self.run_id} {status}: {len(self.materialized)} asset(s) materialized.",
             f"  warehouse:  {self.paths.warehouse}",
             f"  quarantine: {self.paths.quarantine} (also ops.quarantine in the warehouse)",
+            f"  dbt output: {self.paths.dagster_storage / 'last_run.log'}",
         ]
         if self.failed_steps:
             lines.append("  failed steps: " + ", ".join(self.failed_steps))
@@ -48,7 +50,8 @@ def parse_dbt_project() -> None:
         raise RuntimeError(f"dbt parse failed:\n{done.stdout}\n{done.stderr}")
 
 
-def materialize_everything(data_dir: Path | None = None) -> RunOutcome:
+def materialize_everything(data_dir: Path | None = None, verbose: bool = False) -> RunOutcome:
+    """Run the job; unless verbose, dbt's console output goes to <data>/dagster/last_run.log."""
     where = export_environment(data_dir)
     parse_dbt_project()
 
@@ -57,8 +60,14 @@ def materialize_everything(data_dir: Path | None = None) -> RunOutcome:
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("materialize_everything")
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    log_file = where.dagster_storage / "last_run.log"
+    with dg.DagsterInstance.get() as instance, open(log_file, "w") as log:
+        with contextlib.nullcontext() if verbose else contextlib.redirect_stdout(log):
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}},
+            )
         materialized = sorted(
             event.asset_key.to_user_string()
             for event in result.all_events
