@@ -11,6 +11,7 @@ movement id seen again, changes nothing, and an order seen again with a later
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -45,6 +46,23 @@ LOG_SCHEMA = pl.Schema(
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """One delivered file, as rows in the contract's column names (any types) plus ROW.
+
+    `read` raises UnreadableFile when the file cannot be used as a whole. Platform
+    formats and mapped exports are deliveries too: their `read` converts the file.
+    """
+
+    name: str
+    read: Callable[[], pl.DataFrame]
+
+
+def landing_deliveries(landing_dir: Path) -> list[Delivery]:
+    """The contract-format files of one source folder."""
+    return [Delivery(str(path), lambda path=path: read_landing_file(path)) for path in landing_files(landing_dir)]
+
+
+@dataclass(frozen=True)
 class SourceIngest:
     source: str
     rows: pl.DataFrame  # the contract's columns, de-duplicated
@@ -61,18 +79,19 @@ class SourceIngest:
 
 def ingest_source(
     source: Source,
-    landing_dir: Path,
+    landing: Path | Iterable[Delivery],
     now: datetime,
     known: dict[str, pl.Series] | None = None,
 ) -> SourceIngest:
-    """Read and check every file of one source; pure apart from reading the files."""
+    """Read and check every delivery of one source (a landing folder, or explicit deliveries)."""
+    deliveries = landing_deliveries(landing) if isinstance(landing, Path) else list(landing)
     accepted: list[pl.DataFrame] = []
     quarantined: list[pl.DataFrame] = []
     per_file: list[dict] = []
-    for order, path in enumerate(landing_files(landing_dir)):
-        name = str(path)
+    for order, delivery in enumerate(deliveries):
+        name = delivery.name
         try:
-            raw = read_landing_file(path)
+            raw = delivery.read()
         except UnreadableFile as exc:
             quarantined.append(file_problem(source.name, name, str(exc)))
             per_file.append(_log(source, name, "unreadable", 0, 0, str(exc)))
