@@ -15,6 +15,8 @@ export OMNISTOCK_DATA_DIR ?= $(CURDIR)/data
 export OMNISTOCK_DAGSTER_STORAGE ?= $(OMNISTOCK_DATA_DIR)/dagster
 export DAGSTER_HOME := $(CURDIR)
 export UV_PYTHON_DOWNLOADS := never
+# dagster-dbt finds dbt on PATH (e.g. when `dagster dev` re-parses the project)
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: install prepare demo generate run test test-fast dev dashboard clean
 

@@ -1,0 +1,37 @@
+"""Start ingestion when new or changed files land."""
+
+import hashlib
+
+import dagster as dg
+
+from pipelines.defs.ops.jobs import everything_job
+from pipelines.ingest.readers import landing_files
+from pipelines.settings import paths
+
+
+def landing_fingerprint() -> tuple[str, int]:
+    """A digest of every landing file's path, size and modification time, and the file count."""
+    digest = hashlib.sha256()
+    files = landing_files(paths().landing)
+    for path in files:
+        stat = path.stat()
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest(), len(files)
+
+
+@dg.sensor(
+    job=everything_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Runs materialize_everything when files in the landing zone are added, changed or removed.",
+)
+def landing_zone_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    fingerprint, count = landing_fingerprint()
+    if count == 0:
+        return dg.SkipReason(f"no files under {paths().landing}")
+    if fingerprint == context.cursor:
+        return dg.SkipReason(f"no change in the {count} landing file(s)")
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=fingerprint, tags={"omnistock/landing_files": str(count)})],
+        cursor=fingerprint,
+    )
