@@ -18,7 +18,7 @@ export UV_PYTHON_DOWNLOADS := never
 # dagster-dbt finds dbt on PATH (e.g. when `dagster dev` re-parses the project)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install prepare demo generate run test test-fast dev dashboard clean
+.PHONY: install prepare demo generate run test test-fast dev dashboard clean bench-ingest
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -62,3 +62,6 @@ dashboard: install
 
 clean:
 	rm -rf $(VENV) $(TOOLS) dbt_project/target dbt_project/logs
+
+bench-ingest: install
+	$(BIN)/python -m benchmarks.bench_ingest --rows 5000000

@@ -136,13 +136,11 @@ def _latest_versions(source: Source, accepted: list[pl.DataFrame]) -> pl.DataFra
     """One row per key: the highest version (then the latest file), else the first seen."""
     if not accepted:
         return pl.DataFrame(schema={**source.columns, ROW: pl.Int64, FILE_ORDER: pl.Int32})
-    rows = pl.concat(accepted, how="vertical")
+    rows = pl.concat(accepted, how="vertical")  # in delivery order, then row order
     keys = list(source.keys)
     if source.version_column:
-        ordered = rows.sort([source.version_column, FILE_ORDER, ROW], descending=True, nulls_last=True)
-    else:
-        ordered = rows.sort([FILE_ORDER, ROW])
-    return ordered.unique(subset=keys, keep="first", maintain_order=True)
+        rows = rows.sort([source.version_column, FILE_ORDER, ROW], descending=True, nulls_last=True)
+    return rows.unique(subset=keys, keep="first", maintain_order=False)
 
 
 def _with_loaded_counts(log: pl.DataFrame, kept: pl.DataFrame) -> pl.DataFrame:
