@@ -140,7 +140,7 @@ def _latest_versions(source: Source, accepted: list[pl.DataFrame]) -> pl.DataFra
     keys = list(source.keys)
     if source.version_column:
         rows = rows.sort([source.version_column, FILE_ORDER, ROW], descending=True, nulls_last=True)
-    return rows.unique(subset=keys, keep="first", maintain_order=False)
+    return rows.filter(pl.struct(keys).is_first_distinct())
 
 
 def _with_loaded_counts(log: pl.DataFrame, kept: pl.DataFrame) -> pl.DataFrame:

@@ -81,13 +81,12 @@ def _cast_expr(column: str, dtype: pl.DataType, input_dtype: pl.DataType) -> pl.
     return text.cast(dtype, strict=False)
 
 
-def _records(frame: pl.DataFrame, mask: pl.Expr, column: str, reason: pl.Expr | str) -> pl.DataFrame:
-    reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
-    return frame.filter(mask).select(
+def _records(broken: pl.DataFrame, column: str, reason: str) -> pl.DataFrame:
+    return broken.select(
         pl.col(ROW).alias("row_number"),
         pl.lit(column).alias("column_name"),
         pl.col(f"__raw_{column}").cast(pl.String).alias("value"),
-        reason_expr.alias("reason"),
+        pl.lit(reason).alias("reason"),
     )
 
 
@@ -111,43 +110,26 @@ def validate(
         *[pl.lit(None, dtype=source.columns[c]).alias(c) for c in source.columns if c not in present],
         *[pl.lit(None, dtype=pl.String).alias(f"__raw_{c}") for c in source.columns if c not in present],
     )
-    problems: list[pl.DataFrame] = []
-    for c, dtype in source.columns.items():
-        raw_c = pl.col(f"__raw_{c}")
-        raw_present = raw_c.is_not_null() & (raw_c.cast(pl.String).str.strip_chars() != "")
-        problems.append(
-            _records(typed, raw_present & pl.col(c).is_null(), c, f"not a valid {_type_name(dtype)}")
+    checks = _cell_checks(source, now, known)
+    keys = list(source.keys) + ([source.version_column] if source.version_column else [])
+    masks = typed.select(
+        *[mask.alias(f"__check_{i}") for i, (_, mask, _) in enumerate(checks)],
+        pl.struct(keys).is_first_distinct().not_().alias("__duplicate"),
+    )
+    fired = masks.select(pl.all().any()).row(0)
+    problems = [
+        _records(typed.filter(masks[f"__check_{i}"]), column, reason)
+        for i, (column, _, reason) in enumerate(checks)
+        if fired[i]
+    ]
+    if fired[-1]:
+        problems.append(_duplicate_keys(typed, masks["__duplicate"], keys))
+    if not problems:
+        return Validated(
+            valid=typed.select([*source.columns, ROW]),
+            quarantine=pl.DataFrame(schema=QUARANTINE_SCHEMA),
+            rows_read=raw.height,
         )
-        if c in source.required:
-            problems.append(_records(typed, ~raw_present.fill_null(False), c, "required value is missing"))
-        if c in source.allowed:
-            allowed = source.allowed[c]
-            problems.append(
-                _records(
-                    typed,
-                    pl.col(c).is_not_null() & ~pl.col(c).is_in(allowed),
-                    c,
-                    f"not one of {', '.join(allowed)}",
-                )
-            )
-        if known and c in known:
-            problems.append(
-                _records(
-                    typed,
-                    pl.col(c).is_not_null() & ~pl.col(c).is_in(known[c].implode()),
-                    c,
-                    f"unknown {c} (not in {source.references[c].split('.')[0]})",
-                )
-            )
-        if c in source.non_negative:
-            problems.append(_records(typed, pl.col(c) < 0, c, "negative value not allowed"))
-    if source.event_time:
-        limit = now + FUTURE_TOLERANCE
-        problems.append(
-            _records(typed, pl.col(source.event_time) > limit, source.event_time, f"timestamp in the future (after {limit:%Y-%m-%d %H:%M})")
-        )
-    problems.append(_duplicate_keys(typed, source))
-
     found = pl.concat(problems, how="vertical_relaxed")
     quarantine = found.select(
         pl.lit(source.name).alias("source"),
@@ -157,20 +139,54 @@ def validate(
         pl.col("value"),
         pl.col("reason"),
     ).sort("row_number", "column_name")
-    bad_rows = quarantine.select(pl.col("row_number").unique())
-    valid = typed.join(bad_rows, left_on=ROW, right_on="row_number", how="anti").select(
-        [*source.columns, ROW]
-    )
+    bad = pl.any_horizontal(masks.columns)
+    valid = typed.filter(~masks.select(bad).to_series()).select([*source.columns, ROW])
     return Validated(valid=valid, quarantine=quarantine.cast(QUARANTINE_SCHEMA), rows_read=raw.height)
 
 
-def _duplicate_keys(typed: pl.DataFrame, source: Source) -> pl.DataFrame:
+def _cell_checks(
+    source: Source, now: datetime, known: dict[str, pl.Series] | None
+) -> list[tuple[str, pl.Expr, str]]:
+    """(column, mask of broken rows, reason) for every check that applies to the source."""
+    checks: list[tuple[str, pl.Expr, str]] = []
+    for c, dtype in source.columns.items():
+        raw_c = pl.col(f"__raw_{c}")
+        raw_present = (raw_c.is_not_null() & (raw_c.cast(pl.String).str.strip_chars() != "")).fill_null(False)
+        checks.append((c, raw_present & pl.col(c).is_null(), f"not a valid {_type_name(dtype)}"))
+        if c in source.required:
+            checks.append((c, ~raw_present, "required value is missing"))
+        if c in source.allowed:
+            allowed = source.allowed[c]
+            checks.append((c, pl.col(c).is_not_null() & ~pl.col(c).is_in(allowed), f"not one of {', '.join(allowed)}"))
+        if known and c in known:
+            checks.append(
+                (
+                    c,
+                    pl.col(c).is_not_null() & ~pl.col(c).is_in(known[c].implode()),
+                    f"unknown {c} (not in {source.references[c].split('.')[0]})",
+                )
+            )
+        if c in source.non_negative:
+            checks.append((c, (pl.col(c) < 0).fill_null(False), "negative value not allowed"))
+    if source.event_time:
+        limit = now + FUTURE_TOLERANCE
+        checks.append(
+            (
+                source.event_time,
+                (pl.col(source.event_time) > limit).fill_null(False),
+                f"timestamp in the future (after {limit:%Y-%m-%d %H:%M})",
+            )
+        )
+    return checks
+
+
+def _duplicate_keys(typed: pl.DataFrame, duplicate: pl.Series, keys: list[str]) -> pl.DataFrame:
     """Rows repeating an earlier row's key (and version) inside the same file."""
-    keys = list(source.keys) + ([source.version_column] if source.version_column else [])
     key_text = pl.concat_str([pl.col(k).cast(pl.String).fill_null("") for k in keys], separator="|")
+    first_rows = typed.group_by(keys).agg(pl.col(ROW).min().alias("__first_row"))
     return (
-        typed.with_columns(pl.col(ROW).min().over(keys).alias("__first_row"))
-        .filter(pl.col(ROW) != pl.col("__first_row"))
+        typed.filter(duplicate)
+        .join(first_rows, on=keys, how="left", nulls_equal=True)
         .select(
             pl.col(ROW).alias("row_number"),
             pl.lit("+".join(keys)).alias("column_name"),
