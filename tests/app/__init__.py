@@ -1,0 +1,1 @@
+"""Dashboard tests against a tiny hand-made warehouse."""

@@ -1,0 +1,1 @@
+"""Dashboards driven through a real Chromium."""
