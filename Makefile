@@ -33,7 +33,7 @@ install: $(VENV)/.installed
 # dagster-dbt reads the dbt manifest when the definitions load
 prepare: install
 	@mkdir -p $(OMNISTOCK_DATA_DIR)/warehouse $(OMNISTOCK_DAGSTER_STORAGE)
-	$(BIN)/dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
+	$(BIN)/dbt parse --quiet --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)/dbt_project
 
 generate: install
 	$(BIN)/omnistock generate --scale default

@@ -24,15 +24,15 @@ PROVINCES: dict[str, tuple[str, float, str]] = {
     "CN-XZ": ("Tibet", 0.2, "WH-SOUTH"),
 }
 CROSS_BORDER_REGIONS = ("SG", "MY")
-CITIES = (  # city, province, lat, lon
-    ("Shanghai", "CN-SH", 31.23, 121.47), ("Beijing", "CN-BJ", 39.90, 116.40), ("Guangzhou", "CN-GD", 23.13, 113.26),
-    ("Shenzhen", "CN-GD", 22.54, 114.06), ("Hangzhou", "CN-ZJ", 30.27, 120.15), ("Chengdu", "CN-SC", 30.57, 104.07),
-    ("Nanjing", "CN-JS", 32.06, 118.80), ("Wuhan", "CN-HB", 30.59, 114.31), ("Chongqing", "CN-CQ", 29.56, 106.55),
-    ("Suzhou", "CN-JS", 31.30, 120.58), ("Xi'an", "CN-SN", 34.34, 108.94), ("Tianjin", "CN-TJ", 39.34, 117.36),
-    ("Changsha", "CN-HN", 28.23, 112.94), ("Qingdao", "CN-SD", 36.07, 120.38), ("Xiamen", "CN-FJ", 24.48, 118.09),
-    ("Zhengzhou", "CN-HA", 34.75, 113.63), ("Shenyang", "CN-LN", 41.81, 123.43), ("Kunming", "CN-YN", 25.04, 102.71),
-    ("Hefei", "CN-AH", 31.82, 117.23), ("Ningbo", "CN-ZJ", 29.87, 121.54), ("Fuzhou", "CN-FJ", 26.07, 119.30),
-    ("Jinan", "CN-SD", 36.65, 117.12),
+CITIES = (  # city, IATA city code (unique: it names the store), province, lat, lon
+    ("Shanghai", "SHA", "CN-SH", 31.23, 121.47), ("Beijing", "BJS", "CN-BJ", 39.90, 116.40), ("Guangzhou", "CAN", "CN-GD", 23.13, 113.26),
+    ("Shenzhen", "SZX", "CN-GD", 22.54, 114.06), ("Hangzhou", "HGH", "CN-ZJ", 30.27, 120.15), ("Chengdu", "CTU", "CN-SC", 30.57, 104.07),
+    ("Nanjing", "NKG", "CN-JS", 32.06, 118.80), ("Wuhan", "WUH", "CN-HB", 30.59, 114.31), ("Chongqing", "CKG", "CN-CQ", 29.56, 106.55),
+    ("Suzhou", "SZV", "CN-JS", 31.30, 120.58), ("Xi'an", "XIY", "CN-SN", 34.34, 108.94), ("Tianjin", "TSN", "CN-TJ", 39.34, 117.36),
+    ("Changsha", "CSX", "CN-HN", 28.23, 112.94), ("Qingdao", "TAO", "CN-SD", 36.07, 120.38), ("Xiamen", "XMN", "CN-FJ", 24.48, 118.09),
+    ("Zhengzhou", "CGO", "CN-HA", 34.75, 113.63), ("Shenyang", "SHE", "CN-LN", 41.81, 123.43), ("Kunming", "KMG", "CN-YN", 25.04, 102.71),
+    ("Hefei", "HFE", "CN-AH", 31.82, 117.23), ("Ningbo", "NGB", "CN-ZJ", 29.87, 121.54), ("Fuzhou", "FOC", "CN-FJ", 26.07, 119.30),
+    ("Jinan", "TNA", "CN-SD", 36.65, 117.12),
 )
 OWNER = "OMNIBEAUTY-CN"
 WAREHOUSES = (  # id, physical site, owner, region, lat, lon, ship methods
@@ -81,9 +81,8 @@ def build_network(n_stores: int, rng: np.random.Generator) -> Network:
             for w in WAREHOUSES]
     per_city: dict[str, int] = {}
     for i in range(n_stores):
-        city, prov, lat, lon = CITIES[i % len(CITIES)]
+        city, code, prov, lat, lon = CITIES[i % len(CITIES)]
         per_city[city] = per_city.get(city, 0) + 1
-        code = city.upper().replace("'", "")[:3]
         rows.append(dict(location_id=f"ST-{code}-{per_city[city]:02d}", type="store",
                          physical_site=f"SITE-{code}-{per_city[city]:02d}", owner=OWNER, region=prov,
                          lat=round(lat + float(rng.normal(0, 0.03)), 4), lon=round(lon + float(rng.normal(0, 0.03)), 4),

@@ -63,3 +63,13 @@ def test_the_fee_schedule_seed_covers_every_channel() -> None:
     fees = read_fee_schedule(np.array([c[0] for c in CHANNELS]))
     assert set(fees.currency) == {"CNY", "SGD", "MYR"}
     assert (fees.commission_rate < 0.2).all() and (fees.lag_days >= 1).all()
+
+
+@pytest.mark.parametrize("scale", ["small", "default", "double11"])
+def test_master_data_keys_are_unique_at_every_scale(scale: str) -> None:
+    """Every master source is unique on its contract key (two cities once shared a store code)."""
+    from pipelines.contract import SOURCES
+
+    for name, frame in build_master_data(scale, seed=7).items():
+        keys = list(SOURCES[name].keys)
+        assert frame.select(keys).is_duplicated().sum() == 0, f"{name}: duplicate {keys}"
