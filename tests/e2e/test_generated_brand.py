@@ -7,19 +7,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.generate import generate
 from tests.e2e.pipeline import build, copy_landing, query
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def brand(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("brand")
-    generate(data, scale="small", seed=11)
-    outcome = build(data)
-    assert outcome.success, outcome.summary()
-    return data
+@pytest.fixture
+def brand(small_brand: Path) -> Path:
+    return small_brand
 
 
 def channels_in_landing(data: Path) -> set[str]:

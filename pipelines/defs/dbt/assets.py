@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from pipelines.defs.dbt.resources import dbt_project
+from pipelines.warehouse import WAREHOUSE_POOL
 
 
 class OmnistockTranslator(DagsterDbtTranslator):
@@ -26,6 +27,6 @@ class OmnistockTranslator(DagsterDbtTranslator):
 translator = OmnistockTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-@dbt_assets(manifest=dbt_project().manifest_path, dagster_dbt_translator=translator)
+@dbt_assets(manifest=dbt_project().manifest_path, dagster_dbt_translator=translator, pool=WAREHOUSE_POOL)
 def omnistock_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build"], context=context).stream()
