@@ -66,5 +66,9 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame
 
 
 def read_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> pl.DataFrame:
-    """Run a query (parameters bound, never formatted in) and return a Polars frame."""
-    return con.execute(sql, params or []).pl()
+    """Run a query (parameters bound, never formatted in) and return a Polars frame.
+
+    (duckdb 2.0: the result of `execute` has no `.pl()`; it hands over Arrow.)"""
+    frame = pl.from_arrow(con.execute(sql, params or []).to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame
