@@ -68,7 +68,5 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame
 def read_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> pl.DataFrame:
     """Run a query (parameters bound, never formatted in) and return a Polars frame.
 
-    (duckdb 2.0: the result of `execute` has no `.pl()`; it hands over Arrow.)"""
-    frame = pl.from_arrow(con.execute(sql, params or []).to_arrow_table())
-    assert isinstance(frame, pl.DataFrame)
-    return frame
+    (duckdb 2.0: the result of `execute` has no `.pl()`; a relation from `sql` has.)"""
+    return con.sql(sql, params=params or None).pl()

@@ -1,192 +1,201 @@
-"""Ingest one landing source into the raw zone: read, validate, de-duplicate, write.
+"""Ingest one source's deliveries into its raw zone: read, check, keep, count.
 
-The raw zone for a source is rebuilt from all its landing files on every run and
-swapped in atomically, so re-running is always safe: a file delivered twice, or a
-movement id seen again, changes nothing, and an order seen again with a later
-`updated_at` replaces the earlier version. For every file:
+Incremental by delivery: a delivery (a landed file) whose fingerprint has not changed
+since it was ingested is not read again; a new or changed one is read, checked
+against the contract, and its valid rows replace its own part of the raw zone. Rows
+refused for a reason that may pass later (an unknown master key, a time in the
+future) are checked again on every run, keeping the delivery's place in the order.
+
+Which version of a key is current is decided the same way here (to count) and in
+dbt staging (to serve, macro `current_version`): the highest version column, then
+the latest delivery, then the last row. So re-running is always safe: a file
+delivered twice, or a movement id seen again, changes nothing; an order seen again
+with a later `updated_at` replaces the earlier version whatever order the files
+arrive in. For every delivery:
 
     rows_read = rows_loaded + rows_replaced + rows_quarantined
 """
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 
 from pipelines.contract import Source
-from pipelines.ingest.readers import UnreadableFile, landing_files, read_landing_file
-from pipelines.ingest.validate import (
-    QUARANTINE_SCHEMA,
-    ROW,
-    file_problem,
-    missing_required_columns,
-    validate,
-)
+from pipelines.ingest.delivery import Delivery
+from pipelines.ingest.raw_zone import MANIFEST_SCHEMA, RawZone
+from pipelines.ingest.readers import UnreadableFile
+from pipelines.ingest.validate import QUARANTINE_SCHEMA, ROW, file_problem, missing_required_columns, validate
 
-FILE_ORDER = "__file_order"
+__all__ = ["CheckedDelivery", "Delivery", "IngestReport", "check_deliveries", "check_delivery", "current_rows", "current_versions", "ingest_source"]
 
-LOG_SCHEMA = pl.Schema(
-    {
-        "source": pl.String,
-        "file": pl.String,
-        "status": pl.String,
-        "rows_read": pl.Int64,
-        "rows_loaded": pl.Int64,
-        "rows_replaced": pl.Int64,
-        "rows_quarantined": pl.Int64,
-        "message": pl.String,
-        "ingested_at": pl.Datetime("us"),
-    }
-)
+RETRYABLE_REASONS = ("unknown ", "timestamp in the future")
 
 
 @dataclass(frozen=True)
-class Delivery:
-    """One delivered file, as rows in the contract's column names (any types) plus ROW.
-
-    `read` raises UnreadableFile when the file cannot be used as a whole. Platform
-    formats and mapped exports are deliveries too: their `read` converts the file.
-    """
-
-    name: str
-    read: Callable[[], pl.DataFrame]
-
-
-def landing_deliveries(landing_dir: Path) -> list[Delivery]:
-    """The contract-format files of one source folder."""
-    return [Delivery(str(path), lambda path=path: read_landing_file(path)) for path in landing_files(landing_dir)]
-
-
-@dataclass(frozen=True)
-class SourceIngest:
-    source: str
-    rows: pl.DataFrame  # the contract's columns, de-duplicated
-    quarantine: pl.DataFrame
-    log: pl.DataFrame  # one row per file
+class CheckedDelivery:
+    status: str  # ok | unreadable | rejected
+    rows: pl.DataFrame  # valid rows: the contract's columns, typed, plus ROW
+    quarantine: pl.DataFrame  # QUARANTINE_SCHEMA
+    rows_read: int
+    message: str = ""
 
     @property
-    def files(self) -> int:
-        return self.log.height
+    def rows_quarantined(self) -> int:
+        return self.rows_read - self.rows.height
 
-    def total(self, column: str) -> int:
-        return int(self.log[column].sum()) if self.log.height else 0
+    @property
+    def retry(self) -> bool:
+        reasons = self.quarantine["reason"].drop_nulls()
+        return any(bool(reasons.str.starts_with(prefix).any()) for prefix in RETRYABLE_REASONS)
+
+
+def check_delivery(source: Source, delivery: Delivery, now: datetime, known: dict[str, pl.Series] | None = None) -> CheckedDelivery:
+    """Read one delivery and check it against the contract; never raises for bad data."""
+    empty = pl.DataFrame(schema={**source.columns, ROW: pl.Int64})
+    try:
+        raw = delivery.read()
+    except UnreadableFile as exc:
+        return CheckedDelivery("unreadable", empty, file_problem(source.name, delivery.name, str(exc)), 0, str(exc))
+    missing = missing_required_columns(raw.columns, source)
+    if missing:
+        found = ", ".join(c for c in raw.columns if not c.startswith("__"))
+        reason = f"missing required column(s): {', '.join(missing)}; found: {found}"
+        problem = file_problem(source.name, delivery.name, reason, column=",".join(missing))
+        return CheckedDelivery("rejected", empty, problem, raw.height, reason)
+    result = validate(raw, source, delivery.name, now, known)
+    return CheckedDelivery("ok", result.valid, result.quarantine, result.rows_read)
+
+
+def check_deliveries(
+    source: Source, deliveries: Iterable[Delivery], now: datetime, known: dict[str, pl.Series] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every delivery checked, nothing written: (valid rows of all deliveries, their quarantine)."""
+    checked = [check_delivery(source, d, now, known) for d in deliveries]
+    rows = pl.concat([c.rows for c in checked]) if checked else pl.DataFrame(schema={**source.columns, ROW: pl.Int64})
+    quarantine = pl.concat([c.quarantine for c in checked]) if checked else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    return rows, quarantine
+
+
+@dataclass
+class IngestReport:
+    source: str
+    log: pl.DataFrame  # the manifest: one row per delivery ever ingested
+    checked: list[str] = field(default_factory=list)  # deliveries read this run
+    unchanged: int = 0  # deliveries skipped because their fingerprint had not changed
+    quarantine: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=QUARANTINE_SCHEMA))  # found this run
+    days_written: list[str] = field(default_factory=list)
+    current_rows: int = 0  # keys in their current version
+
+    def total(self, column: str, only_this_run: bool = False) -> int:
+        log = self.log.filter(pl.col("file").is_in(self.checked)) if only_this_run else self.log
+        return int(log[column].sum()) if log.height else 0
+
+    @property
+    def problems(self) -> pl.DataFrame:
+        """Deliveries of this run that could not be used at all."""
+        return self.log.filter(pl.col("file").is_in(self.checked) & (pl.col("status") != "ok"))
 
 
 def ingest_source(
     source: Source,
-    landing: Path | Iterable[Delivery],
+    deliveries: Iterable[Delivery],
+    raw_root: Path,
     now: datetime,
     known: dict[str, pl.Series] | None = None,
-) -> SourceIngest:
-    """Read and check every delivery of one source (a landing folder, or explicit deliveries)."""
-    deliveries = landing_deliveries(landing) if isinstance(landing, Path) else list(landing)
-    accepted: list[pl.DataFrame] = []
-    quarantined: list[pl.DataFrame] = []
-    per_file: list[dict] = []
-    for order, delivery in enumerate(deliveries):
-        name = delivery.name
-        try:
-            raw = delivery.read()
-        except UnreadableFile as exc:
-            quarantined.append(file_problem(source.name, name, str(exc)))
-            per_file.append(_log(source, name, "unreadable", 0, 0, str(exc)))
+    full_refresh: bool = False,
+) -> IngestReport:
+    """Bring the raw zone of `source` up to date with its deliveries (see the module doc)."""
+    zone = RawZone(raw_root, source)
+    if full_refresh:
+        zone.clear()
+    zone.prepare()
+    entries = {row["delivery_id"]: row for row in zone.manifest().iter_rows(named=True)}
+    next_seq = max((e["seq"] for e in entries.values()), default=0) + 1
+    report = IngestReport(source.name, pl.DataFrame(schema=MANIFEST_SCHEMA))
+    found: list[pl.DataFrame] = []
+    days: set[str] = set()
+    for delivery in deliveries:
+        previous = entries.get(delivery.delivery_id)
+        fingerprint = delivery.fingerprint()
+        same_file = previous is not None and previous["fingerprint"] == fingerprint
+        if same_file and not previous["retry"]:
+            report.unchanged += 1
             continue
-        missing = missing_required_columns(raw.columns, source)
-        if missing:
-            reason = f"missing required column(s): {', '.join(missing)}; found: {', '.join(c for c in raw.columns if c != ROW)}"
-            quarantined.append(file_problem(source.name, name, reason, column=",".join(missing)))
-            per_file.append(_log(source, name, "rejected", raw.height, raw.height, reason))
-            continue
-        result = validate(raw, source, name, now, known)
-        quarantined.append(result.quarantine)
-        accepted.append(result.valid.with_columns(pl.lit(order).alias(FILE_ORDER)))
-        per_file.append(_log(source, name, "ok", result.rows_read, result.rows_quarantined, ""))
-
-    rows = _latest_versions(source, accepted)
-    log = _with_loaded_counts(pl.DataFrame(per_file, schema=LOG_SCHEMA, orient="row") if per_file else pl.DataFrame(schema=LOG_SCHEMA), rows)
-    quarantine = pl.concat(quarantined, how="vertical") if quarantined else pl.DataFrame(schema=QUARANTINE_SCHEMA)
-    return SourceIngest(
-        source=source.name,
-        rows=rows.drop(ROW, FILE_ORDER).cast(dict(source.columns)),
-        quarantine=quarantine.with_columns(pl.lit(now).alias("ingested_at")),
-        log=log.with_columns(pl.lit(now).alias("ingested_at")),
-    )
-
-
-def _log(source: Source, file: str, status: str, read: int, quarantined: int, message: str) -> dict:
-    return {
-        "source": source.name,
-        "file": file,
-        "status": status,
-        "rows_read": read,
-        "rows_loaded": 0,
-        "rows_replaced": 0,
-        "rows_quarantined": quarantined,
-        "message": message,
-        "ingested_at": None,
-    }
-
-
-def _latest_versions(source: Source, accepted: list[pl.DataFrame]) -> pl.DataFrame:
-    """One row per key: the highest version (then the latest file), else the first seen."""
-    if not accepted:
-        return pl.DataFrame(schema={**source.columns, ROW: pl.Int64, FILE_ORDER: pl.Int32})
-    rows = pl.concat(accepted, how="vertical")  # in delivery order, then row order
-    keys = list(source.keys)
-    if source.version_column:
-        rows = rows.sort([source.version_column, FILE_ORDER, ROW], descending=True, nulls_last=True)
-    return rows.filter(pl.struct(keys).is_first_distinct())
-
-
-def _with_loaded_counts(log: pl.DataFrame, kept: pl.DataFrame) -> pl.DataFrame:
-    """Fill rows_loaded (kept rows per file) and rows_replaced (valid rows that lost to another)."""
-    if log.height == 0:
-        return log
-    loaded = kept.group_by(FILE_ORDER).len("kept")
-    counts = (
-        log.with_row_index(FILE_ORDER)
-        .with_columns(pl.col(FILE_ORDER).cast(pl.Int32))
-        .join(loaded.with_columns(pl.col(FILE_ORDER).cast(pl.Int32)), on=FILE_ORDER, how="left")
-        .with_columns(pl.col("kept").fill_null(0).cast(pl.Int64))
-    )
-    return counts.with_columns(
-        pl.col("kept").alias("rows_loaded"),
-        (pl.col("rows_read") - pl.col("rows_quarantined") - pl.col("kept")).alias("rows_replaced"),
-    ).select(LOG_SCHEMA.names())
-
-
-def write_raw_zone(result: SourceIngest, source: Source, raw_root: Path, quarantine_dir: Path, log_dir: Path) -> Path:
-    """Swap in the source's raw folder (day-partitioned for event sources) and its side tables."""
-    target = raw_root / source.name
-    staging = raw_root / f".{source.name}.staging"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    # an empty, typed file keeps the folder readable when the source has no rows
-    result.rows.clear().write_parquet(staging / "_empty.parquet")
-    if result.rows.height:
-        if source.event_time:
-            partitioned = result.rows.with_columns(
-                pl.col(source.event_time).dt.date().cast(pl.String).fill_null("unknown").alias("day")
-            )
-            for (day,), part in partitioned.group_by("day", maintain_order=False):
-                folder = staging / f"day={day}"
-                folder.mkdir()
-                part.drop("day").write_parquet(folder / "part-0.parquet")
+        checked = check_delivery(source, delivery, now, known)
+        if same_file:
+            seq = previous["seq"]  # a re-check keeps the delivery's place in the order
         else:
-            result.rows.write_parquet(staging / "part-0.parquet")
-    old = raw_root / f".{source.name}.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+            seq, next_seq = next_seq, next_seq + 1
+        rows = checked.rows.rename({ROW: "_row"}).with_columns(
+            pl.lit(delivery.delivery_id).alias("_delivery_id"),
+            pl.lit(seq, pl.Int64).alias("_delivery_seq"),
+            pl.lit(delivery.name).alias("_file"),
+        )
+        quarantine = checked.quarantine.with_columns(
+            pl.lit(delivery.delivery_id).alias("delivery_id"), pl.lit(now, pl.Datetime("us")).alias("ingested_at")
+        )
+        days.update(zone.replace_delivery(delivery.delivery_id, rows.select(zone.row_schema.names()), quarantine))
+        found.append(checked.quarantine)
+        report.checked.append(delivery.name)
+        entries[delivery.delivery_id] = {
+            "source": source.name,
+            "delivery_id": delivery.delivery_id,
+            "file": delivery.name,
+            "fingerprint": fingerprint,
+            "seq": seq,
+            "status": checked.status,
+            "rows_read": checked.rows_read,
+            "rows_loaded": None,
+            "rows_replaced": None,
+            "rows_quarantined": checked.rows_quarantined,
+            "retry": checked.retry,
+            "message": checked.message,
+            "first_ingested_at": previous["first_ingested_at"] if previous else now,
+            "ingested_at": now,
+        }
+    log = pl.DataFrame(list(entries.values()), schema=MANIFEST_SCHEMA, orient="row") if entries else pl.DataFrame(schema=MANIFEST_SCHEMA)
+    if report.checked or full_refresh or log["rows_loaded"].null_count():
+        log, report.current_rows = _with_current_counts(log, zone)
+    else:
+        report.current_rows = int(log["rows_loaded"].sum())
+    zone.write_manifest(log)
+    report.log = log.sort("seq")
+    report.quarantine = pl.concat(found, how="vertical") if found else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    report.days_written = sorted(days)
+    return report
 
-    for folder, frame in ((quarantine_dir, result.quarantine), (log_dir, result.log)):
-        folder.mkdir(parents=True, exist_ok=True)
-        frame.write_parquet(folder / f"{source.name}.parquet")
-    return target
+
+def current_versions(source: Source, rows: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per key: the highest version, then the latest delivery, then the last row."""
+    order = ([source.version_column] if source.version_column else []) + ["_delivery_seq", "_row"]
+    ranked = rows.sort(order, descending=True, nulls_last=True)
+    return ranked.filter(pl.struct(list(source.keys)).is_first_distinct())
+
+
+def _with_current_counts(log: pl.DataFrame, zone: RawZone) -> tuple[pl.DataFrame, int]:
+    """rows_loaded: the delivery's rows that are current; rows_replaced: its valid rows that are not."""
+    source = zone.source
+    needed = [*source.keys, *([source.version_column] if source.version_column else []), "_delivery_seq", "_row", "_delivery_id"]
+    current = current_versions(source, zone.scan().select(list(dict.fromkeys(needed))))
+    per_delivery = current.group_by("_delivery_id").agg(pl.len().cast(pl.Int64).alias("__current")).collect()
+    counted = (
+        log.join(per_delivery, left_on="delivery_id", right_on="_delivery_id", how="left")
+        .with_columns(pl.col("__current").fill_null(0).alias("rows_loaded"))
+        .with_columns((pl.col("rows_read") - pl.col("rows_quarantined") - pl.col("rows_loaded")).alias("rows_replaced"))
+        .drop("__current")
+    )
+    return counted.select(MANIFEST_SCHEMA.names()), int(per_delivery["__current"].sum()) if per_delivery.height else 0
+
+
+def current_rows(source: Source, raw_root: Path, lineage: bool = False) -> pl.DataFrame:
+    """The current version of every key in the raw zone (what dbt staging serves)."""
+    zone = RawZone(raw_root, source)
+    if not zone.folder.is_dir():
+        return pl.DataFrame(schema=zone.row_schema if lineage else source.schema)
+    rows = current_versions(source, zone.scan()).collect()
+    return rows if lineage else rows.select(list(source.columns))

@@ -46,7 +46,7 @@ import polars as pl
 import yaml
 
 from pipelines.contract import SOURCES
-from pipelines.ingest.load import Delivery
+from pipelines.ingest.delivery import Delivery
 from pipelines.ingest.readers import UnreadableFile
 from pipelines.ingest.validate import ROW
 
@@ -286,10 +286,13 @@ def read_mapped(mapping: Mapping, path: Path, base_dir: Path) -> pl.DataFrame:
 def mapping_deliveries(mapping_file: Path, base_dir: Path) -> dict[str, list[Delivery]]:
     """Source name → a delivery per file the mapping matches under base_dir."""
     mapping = load_mapping(mapping_file)
+    # a delivery is read again when its file, its mapping or a lookup file changes
+    lookup_files = tuple(f for lookup in mapping.lookups for f in matching_files(base_dir, lookup.files))
     deliveries = [
         Delivery(
             f"{base_dir.name}/{path.relative_to(base_dir).as_posix()} [{mapping_file.parent.name}/{mapping_file.name}]",
             lambda path=path: read_mapped(mapping, path, base_dir),
+            files=(path, mapping_file, *lookup_files),
         )
         for path in matching_files(base_dir, mapping.files)
     ]

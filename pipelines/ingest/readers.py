@@ -1,16 +1,22 @@
 """Find and read landing files: CSV, Parquet or JSON Lines, any file name.
 
 A reader returns the file's rows with a 1-based record number (`ROW`), or raises
-`UnreadableFile` with a reason a person can act on.
+`UnreadableFile` with a reason a person can act on. CSV is read by DuckDB, which
+reports every malformed line (too many or too few fields, a quote left open, bad
+UTF-8) with its line number and text; those lines come back as rows whose
+`MALFORMED` column holds the reason and `RAW_LINE` the line, so validation
+quarantines them and the rest of the file loads.
 """
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
-from pipelines.ingest.validate import ROW
+from pipelines.ingest.validate import MALFORMED, RAW_LINE, ROW
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -38,25 +44,79 @@ def read_landing_file(path: Path) -> pl.DataFrame:
         raise UnreadableFile("the file is empty (0 bytes)")
     try:
         if suffix in CSV_SUFFIXES:
-            frame = pl.read_csv(
-                path,
-                infer_schema=False,
-                separator="\t" if suffix == ".tsv" else ",",
-                null_values=[""],
-                raise_if_empty=False,
-            )
+            frame = read_csv_with_rejects(path, "\t" if suffix == ".tsv" else ",")
         elif suffix in PARQUET_SUFFIXES:
-            frame = pl.read_parquet(path)
+            frame = _numbered(pl.read_parquet(path))
         elif suffix in JSONL_SUFFIXES:
-            frame = pl.read_ndjson(path, infer_schema_length=None)
+            frame = _numbered(pl.read_ndjson(path, infer_schema_length=None))
         else:
-            raise UnreadableFile(
-                f"unsupported file type '{suffix}': use .csv, .parquet or .jsonl"
-            )
+            raise UnreadableFile(f"unsupported file type '{suffix}': use .csv, .parquet or .jsonl")
     except UnreadableFile:
         raise
-    except Exception as exc:  # polars raises several exception types for broken files
+    except Exception as exc:  # polars and duckdb raise several exception types for broken files
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UnreadableFile(f"cannot be read as {suffix.lstrip('.')}: {first_line}") from exc
-    frame = frame.rename({c: c.strip().lower() for c in frame.columns})
+    return frame.rename({c: c.strip().lower() for c in frame.columns})
+
+
+def _numbered(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+
+
+def _header(path: Path, separator: str) -> list[str]:
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+        header = next(csv.reader(handle, delimiter=separator), [])
+    names = [h.strip() for h in header]
+    if not names or all(not n for n in names):
+        raise UnreadableFile("no header row")
+    blank = [i + 1 for i, n in enumerate(names) if not n]
+    if blank:
+        raise UnreadableFile(f"header has an empty column name at position(s) {', '.join(map(str, blank))}")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise UnreadableFile(f"header repeats column(s) {', '.join(repeated)}")
+    return names
+
+
+def read_csv_with_rejects(path: Path, separator: str = ",") -> pl.DataFrame:
+    """Every field as text; malformed lines as MALFORMED/RAW_LINE rows in their place."""
+    names = _header(path, separator)
+    con = duckdb.connect()
+    try:
+        rows = con.sql(
+            """
+            select * from read_csv(
+                $path, header = true, delim = $sep, quote = '"', escape = '"',
+                auto_detect = false, columns = $columns, strict_mode = true, null_padding = false,
+                store_rejects = true, rejects_table = 'rejects', rejects_scan = 'reject_scans'
+            )
+            """,
+            params={"path": str(path), "sep": separator, "columns": {f"c{i}": "varchar" for i in range(len(names))}},
+        ).pl()
+        rejects = con.sql(
+            """
+            select line, column_name, error_type, error_message, csv_line
+            from rejects order by line, column_idx
+            """
+        ).pl()
+    finally:
+        con.close()
+    rows = rows.rename({f"c{i}": name for i, name in enumerate(names)})
+    if rejects.height == 0:
+        return _numbered(rows)
+    # one quarantine row per malformed line (a line may have several problems)
+    bad = (
+        rejects.with_columns((pl.col("line").cast(pl.Int64) - 1).alias(ROW))
+        .group_by(ROW, maintain_order=True)
+        .agg(
+            pl.format("malformed line: {} ({})", pl.col("error_type").cast(pl.String), pl.col("error_message"))
+            .str.join("; ")
+            .alias(MALFORMED),
+            pl.col("csv_line").first().str.strip_chars_end("\r\n").str.slice(0, 500).alias(RAW_LINE),
+        )
+    )
+    # accepted rows keep their order: number them with the record numbers the rejects left free
+    total = rows.height + bad.height
+    free = pl.DataFrame({ROW: pl.int_range(1, total + 1, eager=True)}).filter(~pl.col(ROW).is_in(bad[ROW].implode()))
+    numbered = rows.with_columns(free[ROW].head(rows.height).alias(ROW))
+    return pl.concat([numbered, bad], how="diagonal_relaxed").sort(ROW)

@@ -15,6 +15,8 @@ import polars as pl
 from pipelines.contract import Source
 
 ROW = "__row"  # 1-based record number within the file (header excluded)
+MALFORMED = "__malformed"  # set by a reader on a line it could not split into fields: the reason
+RAW_LINE = "__raw_line"  # that line's text
 
 QUARANTINE_SCHEMA = pl.Schema(
     {
@@ -102,6 +104,20 @@ def validate(
     `known` maps a column to the values it may take (its master data's keys); a
     column absent from `known` is not checked against master data.
     """
+    rows_read = raw.height
+    line_problems: list[pl.DataFrame] = []
+    if MALFORMED in raw.columns:
+        malformed = raw.filter(pl.col(MALFORMED).is_not_null())
+        raw = raw.filter(pl.col(MALFORMED).is_null()).drop(MALFORMED, RAW_LINE, strict=False)
+        if malformed.height:
+            line_problems.append(
+                malformed.select(
+                    pl.col(ROW).alias("row_number"),
+                    pl.lit(None, pl.String).alias("column_name"),
+                    pl.col(RAW_LINE).cast(pl.String).alias("value"),
+                    pl.col(MALFORMED).alias("reason"),
+                )
+            )
     present = [c for c in source.columns if c in raw.columns]
     typed = raw.select(
         pl.col(ROW),
@@ -116,8 +132,8 @@ def validate(
         *[mask.alias(f"__check_{i}") for i, (_, mask, _) in enumerate(checks)],
         pl.struct(keys).is_first_distinct().not_().alias("__duplicate"),
     )
-    fired = masks.select(pl.all().any()).row(0)
-    problems = [
+    fired = masks.select(pl.all().any()).row(0) if masks.height else (False,) * masks.width
+    problems = line_problems + [
         _records(typed.filter(masks[f"__check_{i}"]), column, reason)
         for i, (column, _, reason) in enumerate(checks)
         if fired[i]
@@ -128,7 +144,7 @@ def validate(
         return Validated(
             valid=typed.select([*source.columns, ROW]),
             quarantine=pl.DataFrame(schema=QUARANTINE_SCHEMA),
-            rows_read=raw.height,
+            rows_read=rows_read,
         )
     found = pl.concat(problems, how="vertical_relaxed")
     quarantine = found.select(
@@ -141,7 +157,7 @@ def validate(
     ).sort("row_number", "column_name")
     bad = pl.any_horizontal(masks.columns)
     valid = typed.filter(~masks.select(bad).to_series()).select([*source.columns, ROW])
-    return Validated(valid=valid, quarantine=quarantine.cast(QUARANTINE_SCHEMA), rows_read=raw.height)
+    return Validated(valid=valid, quarantine=quarantine.cast(QUARANTINE_SCHEMA), rows_read=rows_read)
 
 
 def _cell_checks(

@@ -1,7 +1,8 @@
-"""Source-level ingestion: re-delivery, later versions, unreadable files and row conservation."""
+"""Source-level ingestion: re-delivery, later versions, incremental runs, bad files and row conservation."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -9,10 +10,13 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contract import SOURCES
-from pipelines.ingest.load import ingest_source, write_raw_zone
+from pipelines.ingest.discover import folder_deliveries
+from pipelines.ingest.load import current_rows, ingest_source
 
 NOW = datetime(2026, 1, 1, 12, 0, 0)
 HEADER = "order_id,channel_id,customer_id,member_tier,status,created_at,paid_at,updated_at,ship_method,ship_region,location_id\n"
+PAID = "O{n},tmall,c,none,paid,2025-12-0{d} 08:00:00,2025-12-0{d} 08:01:00,2025-12-0{d} 08:01:00,express,ZJ,\n"
+ORDERS = SOURCES["orders"]
 
 
 def write(path: Path, text: str) -> Path:
@@ -21,43 +25,45 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def ingest(tmp_path: Path, source_name: str = "orders", **kwargs):
+    landing = tmp_path / "landing"
+    return ingest_source(SOURCES[source_name], folder_deliveries(landing / source_name, landing), tmp_path / "raw", NOW, **kwargs)
+
+
+def by_file(log: pl.DataFrame) -> dict[str, dict]:
+    return {Path(r["file"]).name: r for r in log.iter_rows(named=True)}
+
+
 def test_a_later_updated_at_replaces_the_earlier_version_whatever_the_file_order(tmp_path: Path) -> None:
-    landing = tmp_path / "orders"
     # the later version arrives in the earlier-named file: out of order delivery
-    write(landing / "a.csv", HEADER + "O1,tmall,c,none,shipped,2025-12-01 08:00:00,2025-12-01 08:01:00,2025-12-02 09:00:00,express,ZJ,W1\n")
-    write(landing / "b.csv", HEADER + "O1,tmall,c,none,paid,2025-12-01 08:00:00,2025-12-01 08:01:00,2025-12-01 08:01:00,express,ZJ,\n")
-    result = ingest_source(SOURCES["orders"], landing, NOW)
-    assert result.rows.select("order_id", "status").rows() == [("O1", "shipped")]
-    assert result.log.select("rows_read", "rows_loaded", "rows_replaced", "rows_quarantined").rows() == [
-        (1, 1, 0, 0),
-        (1, 0, 1, 0),
-    ]
+    write(tmp_path / "landing/orders/a.csv", HEADER + "O1,tmall,c,none,shipped,2025-12-01 08:00:00,2025-12-01 08:01:00,2025-12-02 09:00:00,express,ZJ,W1\n")
+    write(tmp_path / "landing/orders/b.csv", HEADER + "O1,tmall,c,none,paid,2025-12-01 08:00:00,2025-12-01 08:01:00,2025-12-01 08:01:00,express,ZJ,\n")
+    report = ingest(tmp_path)
+    assert current_rows(ORDERS, tmp_path / "raw").select("order_id", "status").rows() == [("O1", "shipped")]
+    assert report.log.select("rows_read", "rows_loaded", "rows_replaced", "rows_quarantined").rows() == [(1, 1, 0, 0), (1, 0, 1, 0)]
 
 
 def test_a_file_delivered_twice_changes_nothing(tmp_path: Path) -> None:
-    landing = tmp_path / "orders"
-    body = HEADER + "".join(
-        f"O{i},tmall,c,none,paid,2025-12-01 08:00:00,2025-12-01 08:01:00,2025-12-01 08:01:00,express,ZJ,\n" for i in range(5)
-    )
-    write(landing / "day1.csv", body)
-    once = ingest_source(SOURCES["orders"], landing, NOW)
-    shutil.copy(landing / "day1.csv", landing / "day1 (copy).csv")
-    twice = ingest_source(SOURCES["orders"], landing, NOW)
-    assert once.rows.sort("order_id").equals(twice.rows.sort("order_id"))
+    write(tmp_path / "landing/orders/day1.csv", HEADER + "".join(PAID.format(n=i, d=1) for i in range(5)))
+    ingest(tmp_path)
+    once = current_rows(ORDERS, tmp_path / "raw").sort("order_id")
+    shutil.copy(tmp_path / "landing/orders/day1.csv", tmp_path / "landing/orders/day1 (copy).csv")
+    twice = ingest(tmp_path)
+    assert current_rows(ORDERS, tmp_path / "raw").sort("order_id").equals(once)
     assert twice.total("rows_read") == 10
     assert twice.total("rows_loaded") == 5 and twice.total("rows_replaced") == 5
+    assert twice.current_rows == 5
 
 
 def test_every_row_is_accounted_for(tmp_path: Path) -> None:
-    landing = tmp_path / "orders"
-    good = "O{n},tmall,c,none,paid,2025-12-01 08:00:00,2025-12-01 08:01:00,2025-12-01 08:01:00,express,ZJ,\n"
-    write(landing / "1.csv", HEADER + good.format(n=1) + good.format(n=2) + "O3,tmall,c,none,lost,2025-12-01 08:00:00,,2025-12-01 08:00:00,express,ZJ,\n")
-    write(landing / "2.csv", HEADER + good.format(n=2) + good.format(n=4))
+    landing = tmp_path / "landing/orders"
+    write(landing / "1.csv", HEADER + PAID.format(n=1, d=1) + PAID.format(n=2, d=1) + "O3,tmall,c,none,lost,2025-12-01 08:00:00,,2025-12-01 08:00:00,express,ZJ,\n")
+    write(landing / "2.csv", HEADER + PAID.format(n=2, d=1) + PAID.format(n=4, d=1))
     write(landing / "3.csv", "order_id,amount\nO9,12\n")  # wrong columns
     write(landing / "4.csv", "")  # empty
     write(landing / "5.parquet", "this is not parquet")  # truncated / corrupt
-    result = ingest_source(SOURCES["orders"], landing, NOW)
-    log = {Path(r["file"]).name: r for r in result.log.iter_rows(named=True)}
+    report = ingest(tmp_path)
+    log = by_file(report.log)
     for row in log.values():
         assert row["rows_read"] == row["rows_loaded"] + row["rows_replaced"] + row["rows_quarantined"]
     assert [log[f]["status"] for f in sorted(log)] == ["ok", "ok", "rejected", "unreadable", "unreadable"]
@@ -68,21 +74,82 @@ def test_every_row_is_accounted_for(tmp_path: Path) -> None:
     assert "missing required column(s): channel_id, status, created_at, updated_at" in log["3.csv"]["message"]
     assert log["4.csv"]["message"] == "the file is empty (0 bytes)"
     assert log["5.parquet"]["message"].startswith("cannot be read as parquet")
-    assert sorted(result.rows["order_id"]) == ["O1", "O2", "O4"]
+    assert sorted(current_rows(ORDERS, tmp_path / "raw")["order_id"]) == ["O1", "O2", "O4"]
 
 
-def test_raw_zone_is_partitioned_by_day_and_readable_when_empty(tmp_path: Path) -> None:
-    landing = tmp_path / "landing" / "orders"
-    write(landing / "a.csv", HEADER
-          + "O1,tmall,c,none,paid,2025-12-01 08:00:00,,2025-12-01 08:00:00,express,ZJ,\n"
-          + "O2,tmall,c,none,paid,2025-12-02 08:00:00,,2025-12-02 08:00:00,express,ZJ,\n")
-    raw = tmp_path / "raw"
-    result = ingest_source(SOURCES["orders"], landing, NOW)
-    target = write_raw_zone(result, SOURCES["orders"], raw, raw / "_quarantine", raw / "_ingestion_log")
-    assert sorted(p.name for p in target.iterdir()) == ["_empty.parquet", "day=2025-12-01", "day=2025-12-02"]
-    assert pl.read_parquet(target / "**/*.parquet").height == 2
+def test_malformed_lines_are_quarantined_by_line_and_the_rest_loads(tmp_path: Path) -> None:
+    write(
+        tmp_path / "landing/orders/broken.csv",
+        HEADER
+        + PAID.format(n=1, d=1)
+        + "O2,tmall,c,none,paid,2025-12-01 08:00:00\n"  # cut short: an interrupted upload
+        + PAID.format(n=3, d=1).strip() + "W9,EXTRA\n"  # one field too many
+        + PAID.format(n=4, d=1),
+    )
+    report = ingest(tmp_path)
+    quarantine = report.quarantine.sort("row_number")
+    assert quarantine.select("row_number", "value").rows() == [
+        (2, "O2,tmall,c,none,paid,2025-12-01 08:00:00"),
+        (3, PAID.format(n=3, d=1).strip() + "W9,EXTRA"),
+    ]
+    assert quarantine["reason"][0].startswith("malformed line: MISSING COLUMNS")
+    assert quarantine["reason"][1].startswith("malformed line: TOO MANY COLUMNS")
+    assert sorted(current_rows(ORDERS, tmp_path / "raw")["order_id"]) == ["O1", "O4"]
+    (row,) = report.log.iter_rows(named=True)
+    assert (row["rows_read"], row["rows_loaded"], row["rows_quarantined"]) == (4, 2, 2)
+    # the accepted rows keep their own record numbers
+    lineage = current_rows(ORDERS, tmp_path / "raw", lineage=True).sort("_row")
+    assert lineage.select("order_id", "_row").rows() == [("O1", 1), ("O4", 4)]
 
-    empty = ingest_source(SOURCES["transfers"], tmp_path / "landing" / "transfers", NOW)
-    target = write_raw_zone(empty, SOURCES["transfers"], raw, raw / "_quarantine", raw / "_ingestion_log")
-    frame = pl.read_parquet(target / "**/*.parquet")
-    assert frame.height == 0 and frame.columns == list(SOURCES["transfers"].columns)
+
+def test_events_land_in_their_own_day_whenever_they_arrive(tmp_path: Path) -> None:
+    write(tmp_path / "landing/orders/today.csv", HEADER + PAID.format(n=1, d=2) + PAID.format(n=2, d=3))
+    first = ingest(tmp_path)
+    write(tmp_path / "landing/orders/late.csv", HEADER + PAID.format(n=0, d=1))  # a late file, for an earlier day
+    late = ingest(tmp_path)
+    assert first.days_written == ["2025-12-02", "2025-12-03"] and late.days_written == ["2025-12-01"]
+    folder = tmp_path / "raw/orders"
+    assert sorted(p.name for p in folder.iterdir()) == ["_empty.parquet", "day=2025-12-01", "day=2025-12-02", "day=2025-12-03"]
+    assert pl.read_parquet(folder / "day=2025-12-01").get_column("order_id").to_list() == ["O0"]
+
+
+def test_a_second_run_reads_only_what_changed_and_keeps_what_was_archived(tmp_path: Path) -> None:
+    landing = tmp_path / "landing/orders"
+    write(landing / "a.csv", HEADER + PAID.format(n=1, d=1))
+    write(landing / "b.csv", HEADER + PAID.format(n=2, d=1) + PAID.format(n=3, d=1))
+    ingest(tmp_path)
+    again = ingest(tmp_path)
+    assert again.checked == [] and again.unchanged == 2 and again.current_rows == 3
+
+    # b.csv is corrected in place (O3 was sent by mistake): its rows are replaced, not added to
+    write(landing / "b.csv", HEADER + PAID.format(n=2, d=1))
+    os.utime(landing / "b.csv", ns=(1, 2_000_000_000_000_000_000))
+    corrected = ingest(tmp_path)
+    assert [Path(f).name for f in corrected.checked] == ["b.csv"]
+    assert sorted(current_rows(ORDERS, tmp_path / "raw")["order_id"]) == ["O1", "O2"]
+
+    # a.csv is archived away from the landing zone: what it delivered stays
+    (landing / "a.csv").unlink()
+    assert sorted(current_rows(ORDERS, tmp_path / "raw")["order_id"]) == ["O1", "O2"]
+    assert ingest(tmp_path).log.height == 2
+    # a full refresh re-reads the landing zone as it is now
+    refreshed = ingest(tmp_path, full_refresh=True)
+    assert refreshed.log.height == 1 and sorted(current_rows(ORDERS, tmp_path / "raw")["order_id"]) == ["O2"]
+
+
+def test_rows_refused_for_an_unknown_sku_load_once_the_sku_is_known(tmp_path: Path) -> None:
+    write(tmp_path / "landing/order_lines/lines.csv", "order_id,line_no,sku,qty\nO1,1,SKU1,2\nO1,2,NEW,1\n")
+    first = ingest(tmp_path, "order_lines", known={"sku": pl.Series(["SKU1"])})
+    assert first.quarantine["reason"].to_list() == ["unknown sku (not in products)"]
+    assert first.log["retry"].to_list() == [True]
+    second = ingest(tmp_path, "order_lines", known={"sku": pl.Series(["SKU1", "NEW"])})
+    assert len(second.checked) == 1 and second.log["retry"].to_list() == [False]
+    assert second.log.select("seq", "rows_loaded", "rows_quarantined").rows() == [(1, 2, 0)]
+    assert not any((tmp_path / "raw/_quarantine/order_lines").glob("[!_]*.parquet"))
+
+
+def test_an_empty_source_reads_as_a_typed_empty_table(tmp_path: Path) -> None:
+    report = ingest(tmp_path, "transfers")
+    assert report.log.height == 0
+    frame = pl.read_parquet(tmp_path / "raw/transfers/**/*.parquet")
+    assert frame.height == 0 and frame.columns[: len(SOURCES["transfers"].columns)] == list(SOURCES["transfers"].columns)

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from pipelines.contract import SOURCES
-from pipelines.ingest.load import ingest_source
+from pipelines.ingest.load import check_deliveries
 from pipelines.ingest.mapping import MappingError, load_mapping, mapping_deliveries
 from pipelines.ingest.readers import UnreadableFile
 from pipelines.ingest.validate import ROW
@@ -72,9 +72,9 @@ def test_every_value_kind(export: tuple[Path, Path]) -> None:
 
 def test_invalid_values_are_quarantined_with_file_row_and_column(export: tuple[Path, Path]) -> None:
     mapping, base = export
-    result = ingest_source(SOURCES["orders"], mapping_deliveries(mapping, base)["orders"], NOW)
-    assert sorted(result.rows["order_id"].to_list()) == ["WX-1", "WX-2"]
-    bad = result.quarantine.select("file", "row_number", "column_name", "value").rows()
+    rows, quarantine = check_deliveries(SOURCES["orders"], mapping_deliveries(mapping, base)["orders"], NOW)
+    assert sorted(rows["order_id"].to_list()) == ["WX-1", "WX-2"]
+    bad = quarantine.select("file", "row_number", "column_name", "value").rows()
     assert bad == [
         ("base/exports/orders_1.csv [m/orders.yml]", 3, "created_at", "not a date"),
         ("base/exports/orders_1.csv [m/orders.yml]", 3, "status", "7"),

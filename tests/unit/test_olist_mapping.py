@@ -60,7 +60,7 @@ def test_settlements_add_up_to_payments_and_lines_keep_freight(converted: dict[s
     assert lines["shipping_charge"].cast(pl.Float64).null_count() == 0
 
 
-def test_ingestion_loads_every_order(converted: dict[str, pl.DataFrame]) -> None:
+def test_ingestion_loads_every_order(converted: dict[str, pl.DataFrame], tmp_path) -> None:
     deliveries = mapping_folder_deliveries(REPO_ROOT / "mappings" / "olist", OLIST)
-    result = ingest_source(SOURCES["orders"], deliveries["orders"], NOW)
+    result = ingest_source(SOURCES["orders"], deliveries["orders"], tmp_path / "raw", NOW)
     assert (result.total("rows_read"), result.total("rows_loaded"), result.total("rows_quarantined")) == (10_000, 10_000, 0)

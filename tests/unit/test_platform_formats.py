@@ -17,7 +17,7 @@ import pytest
 
 from pipelines.contract import SOURCES
 from pipelines.ingest.formats import FORMATS, platform_deliveries
-from pipelines.ingest.load import ingest_source
+from pipelines.ingest.load import check_deliveries
 from pipelines.ingest.readers import UnreadableFile
 from pipelines.ingest.validate import ROW, validate
 from tests.conftest import FIXTURES
@@ -186,9 +186,9 @@ def test_platform_deliveries_name_files_and_channels(tmp_path: Path) -> None:
 
 def test_deliveries_ingest_without_quarantine(tmp_path: Path) -> None:
     for source, rows in (("orders", 15), ("order_lines", 18), ("settlements", 8)):
-        result = ingest_source(SOURCES[source], platform_deliveries(PLATFORMS, source), NOW)
-        assert result.quarantine.height == 0, result.quarantine
-        assert result.rows.height == rows
+        valid, quarantine = check_deliveries(SOURCES[source], platform_deliveries(PLATFORMS, source), NOW)
+        assert quarantine.height == 0, quarantine
+        assert valid.height == rows
 
 
 def test_an_invalid_value_passes_through_and_is_quarantined_with_its_row(tmp_path: Path) -> None:
@@ -199,11 +199,11 @@ def test_an_invalid_value_passes_through_and_is_quarantined_with_its_row(tmp_pat
     doc["orders"][1].pop("cancelled_at")
     doc["orders"][2]["created_at"] = "yesterday"
     (folder / "bad.json").write_text(json.dumps(doc))
-    result = ingest_source(SOURCES["orders"], platform_deliveries(tmp_path / "landing", "orders"), NOW)
-    got = result.quarantine.select("file", "row_number", "column_name", "value").rows()
+    valid, quarantine = check_deliveries(SOURCES["orders"], platform_deliveries(tmp_path / "landing", "orders"), NOW)
+    got = quarantine.select("file", "row_number", "column_name", "value").rows()
     name = "landing/shopify_orders/shopify_us/bad.json [shopify_orders]"
     assert got == [(name, 2, "status", "on_hold_forever"), (name, 3, "created_at", "yesterday")]
-    assert result.rows.height == 2
+    assert valid.height == 2
 
 
 # ---------------------------------------------------------------- broken files

@@ -6,13 +6,21 @@ source as (
 
 ),
 
+current_versions as (
+
+    {{ current_version('source', ['bundle_sku', 'component_sku']) }}
+
+),
+
 renamed as (
 
     select
         bundle_sku,
         component_sku,
-        cast(qty as bigint) as qty
-    from source
+        cast(qty as bigint) as qty,
+        _file as source_file,
+        _row as source_row
+    from current_versions
 
 )
 

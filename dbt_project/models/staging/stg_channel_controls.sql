@@ -6,6 +6,12 @@ source as (
 
 ),
 
+current_versions as (
+
+    {{ current_version('source', ['channel_id', 'sku', 'kind', 'starts_at']) }}
+
+),
+
 renamed as (
 
     select
@@ -14,8 +20,10 @@ renamed as (
         kind,
         cast(qty as bigint) as qty,
         starts_at,
-        ends_at
-    from source
+        ends_at,
+        _file as source_file,
+        _row as source_row
+    from current_versions
 
 )
 

@@ -6,6 +6,12 @@ source as (
 
 ),
 
+current_versions as (
+
+    {{ current_version('source', ['channel_id']) }}
+
+),
+
 renamed as (
 
     select
@@ -14,8 +20,10 @@ renamed as (
         kind,
         cast(payment_timeout_minutes as bigint) as payment_timeout_minutes,
         cast(min_shelf_life_days as bigint) as min_shelf_life_days,
-        cast(low_stock_threshold as bigint) as low_stock_threshold
-    from source
+        cast(low_stock_threshold as bigint) as low_stock_threshold,
+        _file as source_file,
+        _row as source_row
+    from current_versions
 
 )
 

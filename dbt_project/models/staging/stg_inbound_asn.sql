@@ -6,6 +6,12 @@ source as (
 
 ),
 
+current_versions as (
+
+    {{ current_version('source', ['asn_id', 'sku']) }}
+
+),
+
 renamed as (
 
     select
@@ -14,8 +20,10 @@ renamed as (
         sku,
         cast(qty as bigint) as qty,
         expected_at,
-        status
-    from source
+        status,
+        _file as source_file,
+        _row as source_row
+    from current_versions
 
 )
 

@@ -6,12 +6,20 @@ source as (
 
 ),
 
+current_versions as (
+
+    {{ current_version('source', ['location_id', 'region']) }}
+
+),
+
 renamed as (
 
     select
         location_id,
-        region
-    from source
+        region,
+        _file as source_file,
+        _row as source_row
+    from current_versions
 
 )
 

@@ -6,6 +6,12 @@ source as (
 
 ),
 
+current_versions as (
+
+    {{ current_version('source', ['location_id']) }}
+
+),
+
 renamed as (
 
     select
@@ -16,8 +22,10 @@ renamed as (
         region,
         lat,
         lon,
-        ship_methods
-    from source
+        ship_methods,
+        _file as source_file,
+        _row as source_row
+    from current_versions
 
 )
 

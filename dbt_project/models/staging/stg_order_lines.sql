@@ -6,6 +6,12 @@ source as (
 
 ),
 
+current_versions as (
+
+    {{ current_version('source', ['order_id', 'line_no']) }}
+
+),
+
 renamed as (
 
     select
@@ -14,8 +20,10 @@ renamed as (
         sku,
         cast(qty as bigint) as qty,
         cast(unit_price as decimal(18, 2)) as unit_price,
-        cast(discount as decimal(18, 2)) as discount
-    from source
+        cast(discount as decimal(18, 2)) as discount,
+        _file as source_file,
+        _row as source_row
+    from current_versions
 
 )
 

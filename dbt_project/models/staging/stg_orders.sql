@@ -6,6 +6,12 @@ source as (
 
 ),
 
+current_versions as (
+
+    {{ current_version('source', ['order_id'], version='updated_at') }}
+
+),
+
 renamed as (
 
     select
@@ -19,8 +25,10 @@ renamed as (
         updated_at,
         ship_method,
         ship_region,
-        location_id
-    from source
+        location_id,
+        _file as source_file,
+        _row as source_row
+    from current_versions
 
 )
 

@@ -6,6 +6,12 @@ source as (
 
 ),
 
+current_versions as (
+
+    {{ current_version('source', ['sku']) }}
+
+),
+
 renamed as (
 
     select
@@ -17,8 +23,10 @@ renamed as (
         cast(shelf_life_days as bigint) as shelf_life_days,
         cast(case_pack as bigint) as case_pack,
         cast(moq as bigint) as moq,
-        successor_sku
-    from source
+        successor_sku,
+        _file as source_file,
+        _row as source_row
+    from current_versions
 
 )
 

@@ -6,6 +6,12 @@ source as (
 
 ),
 
+current_versions as (
+
+    {{ current_version('source', ['settlement_id']) }}
+
+),
+
 renamed as (
 
     select
@@ -20,8 +26,10 @@ renamed as (
         cast(shipping_fee as decimal(18, 2)) as shipping_fee,
         cast(subsidy as decimal(18, 2)) as subsidy,
         cast(net_amount as decimal(18, 2)) as net_amount,
-        currency
-    from source
+        currency,
+        _file as source_file,
+        _row as source_row
+    from current_versions
 
 )
 

@@ -6,6 +6,12 @@ source as (
 
 ),
 
+current_versions as (
+
+    {{ current_version('source', ['lock_id']) }}
+
+),
+
 renamed as (
 
     select
@@ -15,8 +21,10 @@ renamed as (
         cast(qty as bigint) as qty,
         reason,
         starts_at,
-        ends_at
-    from source
+        ends_at,
+        _file as source_file,
+        _row as source_row
+    from current_versions
 
 )
 

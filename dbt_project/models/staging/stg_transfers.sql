@@ -6,6 +6,12 @@ source as (
 
 ),
 
+current_versions as (
+
+    {{ current_version('source', ['transfer_id'], version='updated_at') }}
+
+),
+
 renamed as (
 
     select
@@ -15,8 +21,10 @@ renamed as (
         sku,
         cast(qty as bigint) as qty,
         status,
-        updated_at
-    from source
+        updated_at,
+        _file as source_file,
+        _row as source_row
+    from current_versions
 
 )
 

@@ -6,6 +6,12 @@ source as (
 
 ),
 
+current_versions as (
+
+    {{ current_version('source', ['movement_id']) }}
+
+),
+
 renamed as (
 
     select
@@ -21,8 +27,10 @@ renamed as (
         status,
         cast(qty_delta as bigint) as qty_delta,
         doc_type,
-        doc_id
-    from source
+        doc_id,
+        _file as source_file,
+        _row as source_row
+    from current_versions
 
 )
 

@@ -6,6 +6,12 @@ source as (
 
 ),
 
+current_versions as (
+
+    {{ current_version('source', ['as_of', 'location_id', 'sku', 'lot_no', 'bin', 'status']) }}
+
+),
+
 renamed as (
 
     select
@@ -18,8 +24,10 @@ renamed as (
         expiry_date,
         bin,
         status,
-        cast(qty as bigint) as qty
-    from source
+        cast(qty as bigint) as qty,
+        _file as source_file,
+        _row as source_row
+    from current_versions
 
 )
 

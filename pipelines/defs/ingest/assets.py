@@ -1,9 +1,10 @@
-"""One Dagster asset per landing source: landing/<source>/ -> raw/<source>/ (Parquet).
+"""One Dagster asset per landing source: its deliveries -> raw/<source>/ (Parquet).
 
 Master data is ingested before the sources that reference it, so an unknown channel,
-location or SKU is quarantined with its file, row and value.
+location or SKU is quarantined with its file, row and value. Ingestion is incremental
+by delivery (pipelines/ingest/load.py); `full_refresh` re-reads the landing zone as
+it is now.
 """
-
 
 from datetime import datetime
 
@@ -11,24 +12,29 @@ import dagster as dg
 import polars as pl
 
 from pipelines.contract import MASTER_SOURCES, SOURCES, Source
-from pipelines.ingest.load import ingest_source, write_raw_zone
+from pipelines.ingest.discover import source_deliveries
+from pipelines.ingest.load import current_versions, ingest_source
+from pipelines.ingest.raw_zone import RawZone
 from pipelines.settings import paths
+
+
+class IngestConfig(dg.Config):
+    full_refresh: bool = False  # forget what was ingested and read every landing file again
 
 
 def raw_key(source_name: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", source_name])
 
 
-def _known_values(source: Source) -> dict[str, pl.Series]:
-    """Master keys that referencing columns must match; a master source with no rows checks nothing."""
+def known_values(source: Source) -> dict[str, pl.Series]:
+    """Current master keys that referencing columns must match; a master source with no rows checks nothing."""
     known: dict[str, pl.Series] = {}
-    raw = paths().raw
     for column, target in source.references.items():
-        master, master_column = target.split(".")
-        folder = raw / master
-        if not folder.is_dir():
+        master_name, master_column = target.split(".")
+        zone = RawZone(paths().raw, SOURCES[master_name])
+        if not zone.folder.is_dir():
             continue
-        values = pl.scan_parquet(folder / "**/*.parquet").select(master_column).unique().collect().to_series()
+        values = current_versions(zone.source, zone.scan()).select(master_column).unique().collect().to_series()
         if values.len():
             known[column] = values
     return known
@@ -45,34 +51,51 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
         group_name="ingest",
         deps=_upstream(source),
         kinds={"polars", "parquet"},
-        description=f"{source.description} Landing files under landing/{source.name}/, checked against the contract.",
+        description=f"{source.description} Deliveries under landing/{source.name}/ (and platform formats or mapped exports "
+        "that produce it), checked against the contract.",
     )
-    def _ingest(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    def _ingest(context: dg.AssetExecutionContext, config: IngestConfig) -> dg.MaterializeResult:
         where = paths()
-        result = ingest_source(source, where.landing / source.name, datetime.now(), _known_values(source))
-        target = write_raw_zone(result, source, where.raw, where.quarantine, where.ingestion_log)
-        problems = result.log.filter(pl.col("status") != "ok")
-        for row in problems.iter_rows(named=True):
+        report = ingest_source(
+            source,
+            source_deliveries(where, source.name),
+            where.raw,
+            datetime.now(),
+            known_values(source),
+            full_refresh=config.full_refresh,
+        )
+        for row in report.problems.iter_rows(named=True):
             context.log.warning(f"{source.name}: {row['file']} was {row['status']}: {row['message']}")
-        if result.total("rows_quarantined"):
+        quarantined = report.total("rows_quarantined", only_this_run=True)
+        if quarantined:
             context.log.warning(
-                f"{source.name}: {result.total('rows_quarantined')} row(s) quarantined; "
-                "see ops.quarantine or raw/_quarantine/"
+                f"{source.name}: {quarantined} row(s) quarantined this run; see ops.quarantine or raw/_quarantine/{source.name}/"
             )
         return dg.MaterializeResult(
             metadata={
-                "files": result.files,
-                "unreadable_or_rejected_files": problems.height,
-                "rows_read": result.total("rows_read"),
-                "rows_loaded": result.total("rows_loaded"),
-                "rows_replaced": result.total("rows_replaced"),
-                "rows_quarantined": result.total("rows_quarantined"),
-                "dagster/row_count": result.rows.height,
-                "path": dg.MetadataValue.path(str(target)),
+                "deliveries": report.log.height,
+                "deliveries_read": len(report.checked),
+                "deliveries_unchanged": report.unchanged,
+                "unreadable_or_rejected": report.problems.height,
+                "rows_read": report.total("rows_read"),
+                "rows_loaded": report.total("rows_loaded"),
+                "rows_replaced": report.total("rows_replaced"),
+                "rows_quarantined": report.total("rows_quarantined"),
+                "rows_read_this_run": report.total("rows_read", only_this_run=True),
+                "rows_quarantined_this_run": quarantined,
+                "days_written": dg.MetadataValue.text(_days(report.days_written)),
+                "dagster/row_count": report.current_rows,
+                "path": dg.MetadataValue.path(str(where.raw / source.name)),
             }
         )
 
     return _ingest
+
+
+def _days(days: list[str]) -> str:
+    if len(days) <= 6:
+        return ", ".join(days) or "none"
+    return f"{len(days)} days, {days[0]} .. {days[-1]}"
 
 
 ingest_assets = [build_ingest_asset(SOURCES[name]) for name in (*MASTER_SOURCES, *(n for n in SOURCES if n not in MASTER_SOURCES))]

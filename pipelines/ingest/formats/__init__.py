@@ -16,7 +16,7 @@ import polars as pl
 from pipelines.contract import SOURCES
 from pipelines.ingest.formats import amazon, shopee, shopee_escrow, shopify, tmall
 from pipelines.ingest.formats.base import PlatformFormat
-from pipelines.ingest.load import Delivery
+from pipelines.ingest.delivery import Delivery
 from pipelines.ingest.readers import UnreadableFile, landing_files
 from pipelines.ingest.validate import ROW
 
@@ -55,6 +55,10 @@ def platform_deliveries(landing_root: Path, source_name: str) -> list[Delivery]:
             channel_id = channel_of(fmt, format_dir, path)
             name = f"{landing_root.name}/{path.relative_to(landing_root).as_posix()} [{fmt.name}]"
             deliveries.append(
-                Delivery(name, lambda fmt=fmt, path=path, channel_id=channel_id: read_source(fmt, path, channel_id, source_name))
+                Delivery(
+                    name,
+                    lambda fmt=fmt, path=path, channel_id=channel_id: read_source(fmt, path, channel_id, source_name),
+                    files=(path,),
+                )
             )
     return deliveries

@@ -1,4 +1,5 @@
-{#- One row per landing file ingested: rows_read = rows_loaded + rows_replaced + rows_quarantined. -#}
+{#- One row per delivery (landed file) ever ingested, as of its latest ingestion:
+    rows_read = rows_loaded + rows_replaced + rows_quarantined. -#}
 with
 
 source as (
@@ -12,12 +13,16 @@ final as (
     select
         source,
         file,
+        delivery_id,
+        seq as delivery_seq,
         status,
         rows_read,
         rows_loaded,
         rows_replaced,
         rows_quarantined,
+        retry as awaiting_recheck,
         message,
+        first_ingested_at,
         ingested_at
     from source
 

@@ -16,6 +16,7 @@ final as (
         column_name,
         value,
         reason,
+        delivery_id,
         ingested_at
     from source
 

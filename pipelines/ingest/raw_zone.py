@@ -1,0 +1,122 @@
+"""The raw zone of one source: what ingestion accepted, one Parquet part per delivery.
+
+    raw/<source>/day=YYYY-MM-DD/<delivery_id>.parquet   event sources, by the day of their event time
+    raw/<source>/<delivery_id>.parquet                   other sources
+    raw/<source>/_empty.parquet                          typed and empty: the folder always reads
+    raw/_quarantine/<source>/<delivery_id>.parquet       what that delivery broke, row by row
+    raw/_manifest/<source>.parquet                       one row per delivery ever ingested
+
+Every row keeps its lineage (`_delivery_id`, `_delivery_seq`, `_row`, `_file`), so a
+staged row can be traced to the file and record it came from. A delivery ingested
+again replaces its own parts and nothing else; a landing file that is archived or
+deleted after ingestion stays in the raw zone.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.contract import Source
+from pipelines.ingest.validate import QUARANTINE_SCHEMA
+
+LINEAGE = {"_delivery_id": pl.String, "_delivery_seq": pl.Int64, "_row": pl.Int64, "_file": pl.String}
+
+MANIFEST_SCHEMA = pl.Schema(
+    {
+        "source": pl.String,
+        "delivery_id": pl.String,
+        "file": pl.String,
+        "fingerprint": pl.String,
+        "seq": pl.Int64,
+        "status": pl.String,  # ok | unreadable | rejected
+        "rows_read": pl.Int64,
+        "rows_loaded": pl.Int64,  # rows of this delivery that are the current version of their key
+        "rows_replaced": pl.Int64,  # valid rows superseded by another version or delivery
+        "rows_quarantined": pl.Int64,
+        "retry": pl.Boolean,  # has rows refused for a reason that may pass later (unknown master key, future time)
+        "message": pl.String,
+        "first_ingested_at": pl.Datetime("us"),
+        "ingested_at": pl.Datetime("us"),
+    }
+)
+QUARANTINE_STORE_SCHEMA = pl.Schema({**QUARANTINE_SCHEMA, "delivery_id": pl.String, "ingested_at": pl.Datetime("us")})
+
+
+class RawZone:
+    def __init__(self, raw_root: Path, source: Source) -> None:
+        self.source = source
+        self.root = raw_root
+        self.folder = raw_root / source.name
+        self.manifest_path = raw_root / "_manifest" / f"{source.name}.parquet"
+        self.quarantine_dir = raw_root / "_quarantine" / source.name
+
+    @property
+    def row_schema(self) -> pl.Schema:
+        return pl.Schema({**self.source.columns, **LINEAGE})
+
+    def prepare(self) -> None:
+        """Create the folders and the typed empty part, so every source reads even with no rows."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.quarantine_dir.mkdir(parents=True, exist_ok=True)
+        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+        pl.DataFrame(schema=self.row_schema).write_parquet(self.folder / "_empty.parquet")
+        pl.DataFrame(schema=QUARANTINE_STORE_SCHEMA).write_parquet(self.quarantine_dir / "_empty.parquet")
+        if not self.manifest_path.exists():
+            self.write_manifest(pl.DataFrame(schema=MANIFEST_SCHEMA))
+
+    def clear(self) -> None:
+        """Forget every delivery of the source (a full refresh re-ingests the landing zone)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        shutil.rmtree(self.quarantine_dir, ignore_errors=True)
+        self.manifest_path.unlink(missing_ok=True)
+
+    def manifest(self) -> pl.DataFrame:
+        if not self.manifest_path.exists():
+            return pl.DataFrame(schema=MANIFEST_SCHEMA)
+        return pl.read_parquet(self.manifest_path).cast(dict(MANIFEST_SCHEMA))
+
+    def write_manifest(self, manifest: pl.DataFrame) -> None:
+        temporary = self.manifest_path.with_suffix(".tmp")
+        manifest.select(MANIFEST_SCHEMA.names()).sort("seq").write_parquet(temporary)
+        temporary.replace(self.manifest_path)
+
+    def _parts(self, delivery_id: str) -> list[Path]:
+        return list(self.folder.glob(f"**/{delivery_id}.parquet"))
+
+    def replace_delivery(self, delivery_id: str, rows: pl.DataFrame, quarantine: pl.DataFrame) -> list[str]:
+        """Swap in one delivery's rows (with lineage) and quarantine; returns the day partitions written."""
+        written: list[Path] = []
+        days: list[str] = []
+        if rows.height and self.source.event_time:
+            day = pl.col(self.source.event_time).dt.date().cast(pl.String).fill_null("unknown")
+            for (value,), part in rows.with_columns(day.alias("__day")).group_by("__day", maintain_order=True):
+                folder = self.folder / f"day={value}"
+                folder.mkdir(parents=True, exist_ok=True)
+                target = folder / f"{delivery_id}.parquet.tmp"
+                part.drop("__day").write_parquet(target)
+                written.append(target)
+                days.append(str(value))
+        elif rows.height:
+            target = self.folder / f"{delivery_id}.parquet.tmp"
+            rows.write_parquet(target)
+            written.append(target)
+        for old in self._parts(delivery_id):
+            old.unlink()
+        for part in written:
+            part.rename(part.with_suffix(""))
+        quarantine_file = self.quarantine_dir / f"{delivery_id}.parquet"
+        if quarantine.height:
+            quarantine.select(QUARANTINE_STORE_SCHEMA.names()).write_parquet(quarantine_file)
+        else:
+            quarantine_file.unlink(missing_ok=True)
+        return sorted(days)
+
+    def scan(self) -> pl.LazyFrame:
+        """Every accepted row of every delivery (all versions)."""
+        return pl.scan_parquet(self.folder / "**" / "*.parquet", schema=self.row_schema, hive_partitioning=False)
+
+    def scan_quarantine(self) -> pl.LazyFrame:
+        return pl.scan_parquet(self.quarantine_dir / "*.parquet", schema=QUARANTINE_STORE_SCHEMA)
