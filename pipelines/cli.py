@@ -51,14 +51,18 @@ def generate(
 def run(
     data_dir: DataDirOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every Dagster and dbt event.")] = False,
+    full_refresh: Annotated[
+        bool,
+        typer.Option("--full-refresh", help="Forget what was ingested and read every landing file again (files archived away are dropped)."),
+    ] = False,
 ) -> None:
-    """Materialize every asset once: ingest the landing zone, then build the warehouse with dbt."""
+    """Materialize every asset once: ingest what landed since the last run, then build the warehouse with dbt."""
     from rich.console import Console
 
     from pipelines.runner import materialize_everything
 
     with Console(stderr=True).status("Ingesting the landing zone and building the warehouse with dbt ..."):
-        outcome = materialize_everything(data_dir, verbose=verbose)
+        outcome = materialize_everything(data_dir, verbose=verbose, full_refresh=full_refresh)
     typer.echo(outcome.summary())
     if not outcome.success:
         raise typer.Exit(code=1)

@@ -50,8 +50,10 @@ def parse_dbt_project() -> None:
         raise RuntimeError(f"dbt parse failed:\n{done.stdout}\n{done.stderr}")
 
 
-def materialize_everything(data_dir: Path | None = None, verbose: bool = False) -> RunOutcome:
-    """Run the job; unless verbose, dbt's console output goes to <data>/dagster/last_run.log."""
+def materialize_everything(data_dir: Path | None = None, verbose: bool = False, full_refresh: bool = False) -> RunOutcome:
+    """Run the job; unless verbose, dbt's console output goes to <data>/dagster/last_run.log.
+
+    `full_refresh` makes ingestion forget what it ingested and read the landing zone again."""
     where = export_environment(data_dir)
     parse_dbt_project()
 
@@ -59,14 +61,22 @@ def materialize_everything(data_dir: Path | None = None, verbose: bool = False) 
 
     from pipelines.definitions import defs
 
+    from pipelines.defs.ingest.assets import ingest_assets
+
     job = defs.resolve_job_def("materialize_everything")
+    ops_config = {
+        asset.op.name: {"config": {"full_refresh": True}} for asset in ingest_assets
+    } if full_refresh else {}
     log_file = where.dagster_storage / "last_run.log"
     with dg.DagsterInstance.get() as instance, open(log_file, "w") as log:
         with contextlib.nullcontext() if verbose else contextlib.redirect_stdout(log):
             result = job.execute_in_process(
                 instance=instance,
                 raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}},
+                run_config={
+                    "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}},
+                    **({"ops": ops_config} if ops_config else {}),
+                },
             )
         materialized = sorted(
             event.asset_key.to_user_string()

@@ -41,10 +41,14 @@ def build_master_data(scale: str = "default", seed: int = 7) -> dict[str, pl.Dat
 
 
 def _clear(out_dir: Path) -> None:
-    """The generator owns landing/<source>/ of every contract source and truth/: stale files would mix in."""
+    """A new brand replaces the old one: landing/<source>/ of every contract source, truth/, and what was
+    derived from the old brand (the raw zone, which keeps deliveries, and the warehouse)."""
     for name in SOURCES:
         shutil.rmtree(out_dir / "landing" / name, ignore_errors=True)
-    shutil.rmtree(out_dir / "truth", ignore_errors=True)
+    for derived in ("truth", "raw"):
+        shutil.rmtree(out_dir / derived, ignore_errors=True)
+    for suffix in ("", ".wal"):
+        (out_dir / "warehouse" / f"omnistock.duckdb{suffix}").unlink(missing_ok=True)
 
 
 def generate(

@@ -108,7 +108,7 @@ def test_shopee_escrow_fee_breakdown_and_refund() -> None:
         ("2611095ABCDE04", "2611095ABCDE04", T("2026-11-22 15:00:00"), "sale", 80.0, 4.8, 1.6, 0.0, 0.0, 73.6, "SGD", 2),
         ("2611095ABCDE04-refund", "2611095ABCDE04", T("2026-11-22 15:00:00"), "refund", -20.0, 0.0, 0.0, 0.0, 0.0, -20.0, "SGD", 2),
         # positive final_shipping_fee (rebate above cost) is a negative shipping fee; buyer + seller transaction fees
-        ("2611115ABCDE05", "2611115ABCDE05", T("2026-11-28 10:30:00"), "sale", 30.0, 2.7, 0.9, -1.0, 0.0, 27.4, "SGD", 3),
+        ("2611115ABCDE05", "2611115ABCDE05", T("2026-11-18 10:30:00"), "sale", 30.0, 2.7, 0.9, -1.0, 0.0, 27.4, "SGD", 3),
     ]
 
 
