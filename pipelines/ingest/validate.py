@@ -83,6 +83,20 @@ def _cast_expr(column: str, dtype: pl.DataType, input_dtype: pl.DataType) -> pl.
     return text.cast(dtype, strict=False)
 
 
+def _strict_cast(values: pl.Series, dtype: pl.DataType) -> pl.Series | None:
+    """The fast path: text in the canonical form casts in one strict pass; None when any value does not."""
+    try:
+        if dtype == pl.Datetime("us"):
+            return values.str.strptime(pl.Datetime("us"), _TIMESTAMP_FORMATS[0], strict=True)
+        if dtype == pl.Date:
+            return values.str.strptime(pl.Date, "%Y-%m-%d", strict=True)
+        if dtype in (pl.Int64, pl.Float64):
+            return values.cast(dtype, strict=True)
+    except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError):
+        return None
+    return None
+
+
 def _records(broken: pl.DataFrame, column: str, reason: str) -> pl.DataFrame:
     return broken.select(
         pl.col(ROW).alias("row_number"),
@@ -119,14 +133,20 @@ def validate(
                 )
             )
     present = [c for c in source.columns if c in raw.columns]
+    # columns whose every value is already in canonical form skip the tolerant parse and its checks
+    fast = {
+        c: cast
+        for c in present
+        if raw.schema[c] == pl.String and (cast := _strict_cast(raw[c], source.columns[c])) is not None
+    }
     typed = raw.select(
         pl.col(ROW),
         *[pl.col(c).alias(f"__raw_{c}") for c in present],
-        *[_cast_expr(c, source.columns[c], raw.schema[c]).alias(c) for c in present],
+        *[_cast_expr(c, source.columns[c], raw.schema[c]).alias(c) for c in present if c not in fast],
         *[pl.lit(None, dtype=source.columns[c]).alias(c) for c in source.columns if c not in present],
         *[pl.lit(None, dtype=pl.String).alias(f"__raw_{c}") for c in source.columns if c not in present],
-    )
-    checks = _cell_checks(source, now, known)
+    ).with_columns([cast.alias(c) for c, cast in fast.items()])
+    checks = _cell_checks(source, now, known, set(fast))
     keys = list(source.keys) + ([source.version_column] if source.version_column else [])
     masks = typed.select(
         *[mask.alias(f"__check_{i}") for i, (_, mask, _) in enumerate(checks)],
@@ -161,14 +181,20 @@ def validate(
 
 
 def _cell_checks(
-    source: Source, now: datetime, known: dict[str, pl.Series] | None
+    source: Source, now: datetime, known: dict[str, pl.Series] | None, canonical: set[str] = frozenset()
 ) -> list[tuple[str, pl.Expr, str]]:
-    """(column, mask of broken rows, reason) for every check that applies to the source."""
+    """(column, mask of broken rows, reason) for every check that applies to the source.
+
+    `canonical` columns cast strictly (every value parsed, nothing blank), so they
+    cannot hold a value of the wrong type and a value is present exactly when not null."""
     checks: list[tuple[str, pl.Expr, str]] = []
     for c, dtype in source.columns.items():
         raw_c = pl.col(f"__raw_{c}")
-        raw_present = (raw_c.is_not_null() & (raw_c.cast(pl.String).str.strip_chars() != "")).fill_null(False)
-        checks.append((c, raw_present & pl.col(c).is_null(), f"not a valid {_type_name(dtype)}"))
+        if c in canonical:
+            raw_present = raw_c.is_not_null()
+        else:
+            raw_present = (raw_c.is_not_null() & (raw_c.cast(pl.String).str.strip_chars() != "")).fill_null(False)
+            checks.append((c, raw_present & pl.col(c).is_null(), f"not a valid {_type_name(dtype)}"))
         if c in source.required:
             checks.append((c, ~raw_present, "required value is missing"))
         if c in source.allowed:
