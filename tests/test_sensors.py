@@ -30,3 +30,14 @@ def test_sensor_runs_once_per_change_in_the_landing_zone() -> None:
     later = tick(started.cursor)
     assert len(later.run_requests) == 1 and later.cursor != started.cursor
     assert later.run_requests[0].tags["omnistock/landing_files"] == "2"
+
+
+def test_a_changed_mapping_in_the_data_folder_asks_for_a_run() -> None:
+    data = Path(os.environ["OMNISTOCK_DATA_DIR"])
+    (data / "landing" / "erp").mkdir(parents=True)
+    (data / "landing" / "erp" / "orders.csv").write_text("id\n1\n")
+    started = tick(None)
+    (data / "mappings" / "erp").mkdir(parents=True)
+    (data / "mappings" / "erp" / "orders.yml").write_text("source: orders\n")
+    later = tick(started.cursor)
+    assert len(later.run_requests) == 1 and later.cursor != started.cursor

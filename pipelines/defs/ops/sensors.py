@@ -10,9 +10,14 @@ from pipelines.settings import paths
 
 
 def landing_fingerprint() -> tuple[str, int]:
-    """A digest of every landing file's path, size and modification time, and the file count."""
+    """A digest of every landing file's (and the data folder's own mappings') path, size and
+    modification time, and the number of landing files."""
     digest = hashlib.sha256()
-    files = landing_files(paths().landing)
+    where = paths()
+    files = landing_files(where.landing)
+    for path in landing_files(where.data_dir / "mappings"):
+        stat = path.stat()
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     for path in files:
         stat = path.stat()
         digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
@@ -23,7 +28,8 @@ def landing_fingerprint() -> tuple[str, int]:
     job=everything_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Runs materialize_everything when files in the landing zone are added, changed or removed.",
+    description="Runs materialize_everything when files in the landing zone (or the data folder's mappings) are "
+    "added, changed or removed; ingestion then reads only the new and changed files.",
 )
 def landing_zone_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     fingerprint, count = landing_fingerprint()
