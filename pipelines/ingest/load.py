@@ -112,7 +112,10 @@ def ingest_source(
     """Bring the raw zone of `source` up to date with its deliveries (see the module doc)."""
     zone = RawZone(raw_root, source)
     if full_refresh:
+        had_rows = zone.folder.is_dir()
         zone.clear()
+        if had_rows:
+            zone.mark_rebuild()
     zone.prepare()
     entries = {row["delivery_id"]: row for row in zone.manifest().iter_rows(named=True)}
     next_seq = max((e["seq"] for e in entries.values()), default=0) + 1
@@ -127,6 +130,8 @@ def ingest_source(
             report.unchanged += 1
             continue
         checked = check_delivery(source, delivery, now, known)
+        if previous is not None and (not same_file or checked.rows.height < previous["rows_read"] - previous["rows_quarantined"]):
+            zone.mark_rebuild()  # rows of this delivery may have left: appending is not enough downstream
         if same_file:
             seq = previous["seq"]  # a re-check keeps the delivery's place in the order
         else:
@@ -135,6 +140,7 @@ def ingest_source(
             pl.lit(delivery.delivery_id).alias("_delivery_id"),
             pl.lit(seq, pl.Int64).alias("_delivery_seq"),
             pl.lit(delivery.name).alias("_file"),
+            pl.lit(now, pl.Datetime("us")).alias("_ingested_at"),
         )
         quarantine = checked.quarantine.with_columns(
             pl.lit(delivery.delivery_id).alias("delivery_id"), pl.lit(now, pl.Datetime("us")).alias("ingested_at")

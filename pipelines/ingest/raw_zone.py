@@ -6,8 +6,8 @@
     raw/_quarantine/<source>/<delivery_id>.parquet       what that delivery broke, row by row
     raw/_manifest/<source>.parquet                       one row per delivery ever ingested
 
-Every row keeps its lineage (`_delivery_id`, `_delivery_seq`, `_row`, `_file`), so a
-staged row can be traced to the file and record it came from. A delivery ingested
+Every row keeps its lineage (`_delivery_id`, `_delivery_seq`, `_row`, `_file`,
+`_ingested_at`), so a staged row can be traced to the file and record it came from. A delivery ingested
 again replaces its own parts and nothing else; a landing file that is archived or
 deleted after ingestion stays in the raw zone.
 """
@@ -22,7 +22,14 @@ import polars as pl
 from pipelines.contract import Source
 from pipelines.ingest.validate import QUARANTINE_SCHEMA
 
-LINEAGE = {"_delivery_id": pl.String, "_delivery_seq": pl.Int64, "_row": pl.Int64, "_file": pl.String}
+LINEAGE = {
+    "_delivery_id": pl.String,
+    "_delivery_seq": pl.Int64,
+    "_row": pl.Int64,
+    "_file": pl.String,
+    "_ingested_at": pl.Datetime("us"),  # when these rows were (re)written: incremental models read what is newer
+}
+REBUILD_MARKER = "_rebuild_staging"
 
 MANIFEST_SCHEMA = pl.Schema(
     {
@@ -82,6 +89,16 @@ class RawZone:
         temporary = self.manifest_path.with_suffix(".tmp")
         manifest.select(MANIFEST_SCHEMA.names()).sort("seq").write_parquet(temporary)
         temporary.replace(self.manifest_path)
+
+    @property
+    def rebuild_marker(self) -> Path:
+        """Present when rows left the raw zone (a delivery corrected in place, a full refresh): dbt's
+        incremental models of this source must be rebuilt, not appended to."""
+        return self.manifest_path.parent / f"{REBUILD_MARKER}.{self.source.name}"
+
+    def mark_rebuild(self) -> None:
+        self.rebuild_marker.parent.mkdir(parents=True, exist_ok=True)
+        self.rebuild_marker.touch()
 
     def _parts(self, delivery_id: str) -> list[Path]:
         return list(self.folder.glob(f"**/{delivery_id}.parquet"))

@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('raw', 'order_lines') }}
-
-),
-
 current_versions as (
 
-    {{ current_version('source', ['order_id', 'line_no']) }}
+    select * from {{ ref('base_order_lines') }}
 
 ),
 

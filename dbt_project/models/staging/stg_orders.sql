@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('raw', 'orders') }}
-
-),
-
 current_versions as (
 
-    {{ current_version('source', ['order_id'], version='updated_at') }}
+    select * from {{ ref('base_orders') }}
 
 ),
 

@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('raw', 'settlements') }}
-
-),
-
 current_versions as (
 
-    {{ current_version('source', ['settlement_id']) }}
+    select * from {{ ref('base_settlements') }}
 
 ),
 

@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('raw', 'wms_movements') }}
-
-),
-
 current_versions as (
 
-    {{ current_version('source', ['movement_id']) }}
+    select * from {{ ref('base_wms_movements') }}
 
 ),
 

@@ -1,14 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('raw', 'wms_snapshots') }}
-
-),
-
 current_versions as (
 
-    {{ current_version('source', ['as_of', 'location_id', 'sku', 'lot_no', 'bin', 'status']) }}
+    select * from {{ ref('base_wms_snapshots') }}
 
 ),
 

@@ -3,7 +3,8 @@
         materialized='incremental',
         unique_key=['snapshot_date', 'channel_id', 'sku'],
         incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        full_refresh=false
     )
 }}
 {#- Daily history of the sales layer: each build writes the layer as of its as_of

@@ -1,0 +1,10 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+{#- The current version of each order lines row, kept incrementally (macro incremental_current_version). -#}
+{{ incremental_current_version('order_lines', ['order_id', 'line_no']) }}

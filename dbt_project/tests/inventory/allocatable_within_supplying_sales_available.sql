@@ -1,0 +1,93 @@
+{#- Invariant: a channel's allocatable for a stock SKU never exceeds the sum of the
+    sales_available of the locations that supply it (rules with a valid ratio), and a
+    bundle's never exceeds what its components' allocatable can make.
+    Returns the offending channel x SKU rows. -#}
+with
+
+rules as (
+
+    select distinct
+        channel_id,
+        location_id
+    from {{ ref('stg_supply_rules') }}
+    where max_ratio between 0 and 1
+
+),
+
+scheduling as (
+
+    select * from {{ ref('inventory_scheduling_layer') }}
+    where not is_bundle
+
+),
+
+supplying as (
+
+    select
+        rules.channel_id,
+        scheduling.sku,
+        sum(greatest(scheduling.sales_available, 0)) as supplying_sales_available
+    from rules
+    inner join scheduling
+        on rules.location_id = scheduling.location_id
+    group by rules.channel_id, scheduling.sku
+
+),
+
+sales as (
+
+    select * from {{ ref('inventory_sales_layer') }}
+
+),
+
+components as (
+
+    select * from {{ ref('stg_bundle_components') }}
+    where bundle_sku <> component_sku and qty > 0
+
+),
+
+bundle_bound as (
+
+    select
+        sales.channel_id,
+        components.bundle_sku as sku,
+        min(floor(sales.allocatable / components.qty)) as component_bound
+    from components
+    inner join sales
+        on components.component_sku = sales.sku
+    group by sales.channel_id, components.bundle_sku
+
+),
+
+violations as (
+
+    select
+        sales.channel_id,
+        sales.sku,
+        sales.allocatable,
+        coalesce(supplying.supplying_sales_available, 0) as bound
+    from sales
+    left join supplying
+        on sales.channel_id = supplying.channel_id
+        and sales.sku = supplying.sku
+    where not sales.is_bundle
+        and sales.allocatable > coalesce(supplying.supplying_sales_available, 0)
+
+    union all
+
+    select
+        sales.channel_id,
+        sales.sku,
+        sales.allocatable,
+        coalesce(bundle_bound.component_bound, 0) as bound
+    from sales
+    left join bundle_bound
+        on sales.channel_id = bundle_bound.channel_id
+        and sales.sku = bundle_bound.sku
+    where sales.is_bundle
+        and sales.allocatable > coalesce(bundle_bound.component_bound, 0)
+
+)
+
+select * from violations
