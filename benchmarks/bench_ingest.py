@@ -55,7 +55,10 @@ def measure_child(code: str) -> tuple[float, float, float]:
         "t1 = time.perf_counter()\n"
         "print(t1 - t0, t1 - t_start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
     )
-    out = subprocess.run([sys.executable, "-c", wrapped], capture_output=True, text=True, check=True).stdout
+    done = subprocess.run([sys.executable, "-c", wrapped], capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"benchmark child failed:\n{done.stderr}")
+    out = done.stdout
     timed_s, total_s, peak = out.strip().splitlines()[-1].split()
     return float(timed_s), float(total_s), float(peak)
 

@@ -18,7 +18,8 @@ arrive in. For every delivery:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +30,14 @@ from pipelines.contract import Source
 from pipelines.ingest.delivery import Delivery
 from pipelines.ingest.raw_zone import MANIFEST_SCHEMA, RawZone
 from pipelines.ingest.readers import UnreadableFile
-from pipelines.ingest.validate import QUARANTINE_SCHEMA, ROW, file_problem, missing_required_columns, validate
+from pipelines.ingest.validate import (
+    QUARANTINE_SCHEMA,
+    ROW,
+    file_problem,
+    missing_required_columns,
+    repeated_key_hashes,
+    validate,
+)
 
 __all__ = ["CheckedDelivery", "Delivery", "IngestReport", "check_deliveries", "check_delivery", "current_rows", "current_versions", "ingest_source"]
 
@@ -122,6 +130,7 @@ def ingest_source(
     report = IngestReport(source.name, pl.DataFrame(schema=MANIFEST_SCHEMA))
     found: list[pl.DataFrame] = []
     days: set[str] = set()
+    pending: list[tuple[Delivery, str, dict | None, bool]] = []
     for delivery in deliveries:
         previous = entries.get(delivery.delivery_id)
         fingerprint = delivery.fingerprint()
@@ -129,7 +138,10 @@ def ingest_source(
         if same_file and not previous["retry"]:
             report.unchanged += 1
             continue
-        checked = check_delivery(source, delivery, now, known)
+        pending.append((delivery, fingerprint, previous, same_file))
+    for (delivery, fingerprint, previous, same_file), checked in zip(
+        pending, _checked_one_ahead(source, [p[0] for p in pending], now, known), strict=True
+    ):
         if previous is not None and (not same_file or checked.rows.height < previous["rows_read"] - previous["rows_quarantined"]):
             zone.mark_rebuild()  # rows of this delivery may have left: appending is not enough downstream
         if same_file:
@@ -176,6 +188,19 @@ def ingest_source(
     return report
 
 
+def _checked_one_ahead(
+    source: Source, deliveries: list[Delivery], now: datetime, known: dict[str, pl.Series] | None
+) -> Iterator[CheckedDelivery]:
+    """Each delivery checked, the next one read while the caller writes this one (at most two in memory)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-read") as pool:
+        ahead = None
+        for i, delivery in enumerate(deliveries):
+            current = ahead or pool.submit(check_delivery, source, delivery, now, known)
+            following = deliveries[i + 1] if i + 1 < len(deliveries) else None
+            ahead = pool.submit(check_delivery, source, following, now, known) if following else None
+            yield current.result()
+
+
 def current_versions(source: Source, rows: pl.LazyFrame) -> pl.LazyFrame:
     """One row per key: the highest version, then the latest delivery, then the last row."""
     order = ([source.version_column] if source.version_column else []) + ["_delivery_seq", "_row"]
@@ -187,8 +212,14 @@ def _with_current_counts(log: pl.DataFrame, zone: RawZone) -> tuple[pl.DataFrame
     """rows_loaded: the delivery's rows that are current; rows_replaced: its valid rows that are not."""
     source = zone.source
     needed = [*source.keys, *([source.version_column] if source.version_column else []), "_delivery_seq", "_row", "_delivery_id"]
-    current = current_versions(source, zone.scan().select(list(dict.fromkeys(needed))))
-    per_delivery = current.group_by("_delivery_id").agg(pl.len().cast(pl.Int64).alias("__current")).collect()
+    rows = zone.scan().select(list(dict.fromkeys(needed))).collect()
+    # rows whose key occurs once are current; only the others are ranked (sorting every row is slow)
+    maybe_repeated = repeated_key_hashes(rows, list(source.keys))
+    single = rows.filter(~maybe_repeated).select("_delivery_id")
+    ranked = current_versions(source, rows.filter(maybe_repeated).lazy()).select("_delivery_id").collect()
+    per_delivery = (
+        pl.concat([single, ranked]).group_by("_delivery_id").agg(pl.len().cast(pl.Int64).alias("__current"))
+    )
     counted = (
         log.join(per_delivery, left_on="delivery_id", right_on="_delivery_id", how="left")
         .with_columns(pl.col("__current").fill_null(0).alias("rows_loaded"))

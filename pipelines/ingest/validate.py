@@ -97,6 +97,23 @@ def _strict_cast(values: pl.Series, dtype: pl.DataType) -> pl.Series | None:
     return None
 
 
+def may_repeat_keys(frame: pl.DataFrame, keys: list[str]) -> bool:
+    """False when no two rows share a key: one hash per row, counted (much faster than comparing
+    the keys themselves). True means two rows may share one: compare them exactly."""
+    if frame.height < 2:
+        return False
+    return frame.select(keys).hash_rows().n_unique() < frame.height
+
+
+def repeated_key_hashes(frame: pl.DataFrame, keys: list[str]) -> pl.Series:
+    """Per row: whether its key's hash occurs on another row too (a superset of the rows whose key
+    repeats; a hash collision only sends a row down the exact path)."""
+    hashes = frame.select(keys).hash_rows()
+    ordered = hashes.sort()
+    repeated = ordered.filter(ordered == ordered.shift(1)).unique()  # (diff() overflows on u64)
+    return hashes.is_in(repeated.implode()) if repeated.len() else pl.Series(values=[False] * frame.height, dtype=pl.Boolean)
+
+
 def _records(broken: pl.DataFrame, column: str, reason: str) -> pl.DataFrame:
     return broken.select(
         pl.col(ROW).alias("row_number"),
@@ -148,9 +165,10 @@ def validate(
     ).with_columns([cast.alias(c) for c, cast in fast.items()])
     checks = _cell_checks(source, now, known, set(fast))
     keys = list(source.keys) + ([source.version_column] if source.version_column else [])
+    repeated = pl.struct(keys).is_first_distinct().not_() if may_repeat_keys(typed, keys) else pl.lit(False)
     masks = typed.select(
         *[mask.alias(f"__check_{i}") for i, (_, mask, _) in enumerate(checks)],
-        pl.struct(keys).is_first_distinct().not_().alias("__duplicate"),
+        repeated.alias("__duplicate"),
     )
     fired = masks.select(pl.all().any()).row(0) if masks.height else (False,) * masks.width
     problems = line_problems + [

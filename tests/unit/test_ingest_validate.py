@@ -110,3 +110,15 @@ def test_an_order_may_repeat_in_a_file_with_a_later_version() -> None:
     later = order | {"status": "paid", "updated_at": "2025-12-01 08:05:00"}
     result = validate(frame([order, later]), SOURCES["orders"], "f.csv", NOW)
     assert result.quarantine.height == 0 and result.valid.height == 2
+
+
+def test_repeated_key_hashes_marks_every_row_whose_key_repeats():
+    # 3,000 distinct keys, 1,000 of them twice: hashes spread over all of u64 (diff() would overflow)
+    from pipelines.ingest.validate import may_repeat_keys, repeated_key_hashes
+
+    keys = pl.DataFrame({"order_id": [f"O{i}" for i in range(3000)] + [f"O{i}" for i in range(1000)], "line_no": [1] * 4000})
+    marked = repeated_key_hashes(keys, ["order_id", "line_no"])
+    assert marked.sum() == 2000
+    assert marked.to_list() == keys.select(pl.struct("order_id", "line_no").is_duplicated()).to_series().to_list()
+    assert may_repeat_keys(keys, ["order_id", "line_no"])
+    assert not may_repeat_keys(keys.head(3000), ["order_id", "line_no"])
