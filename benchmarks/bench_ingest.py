@@ -70,7 +70,7 @@ INGEST = (
     "from pipelines.ingest.load import ingest_source\n"
     "root = Path({root!r}); s = SOURCES['order_lines']\n"
     "# timed\n"
-    "r = ingest_source(s, folder_deliveries(root / 'landing' / 'order_lines'), root / 'raw', datetime.now())\n"
+    "r = ingest_source(s, folder_deliveries(root / 'landing' / 'order_lines', types=s.columns), root / 'raw', datetime.now())\n"
     "assert r.current_rows == {rows}, r.current_rows\n"
 )
 

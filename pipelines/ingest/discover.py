@@ -12,8 +12,10 @@ source it names, so the other sources (and the other mappings) still load.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
+import polars as pl
 import yaml
 
 from pipelines.contract import SOURCES
@@ -38,17 +40,25 @@ def mapping_folders(where: Paths) -> dict[str, Path]:
     return {name: folder for name, folder in found.items() if name not in reserved}
 
 
-def folder_deliveries(folder: Path, landing: Path | None = None) -> list[Delivery]:
-    """The contract files of one folder, named by their path under `landing` (default: the folder's parent)."""
+def folder_deliveries(
+    folder: Path, landing: Path | None = None, types: Mapping[str, pl.DataType] | None = None
+) -> list[Delivery]:
+    """The contract files of one folder, named by their path under `landing` (default: the folder's parent).
+
+    `types` (the source's contract columns) lets a clean CSV be read typed; the result is the same."""
     root = landing or folder.parent
     return [
-        Delivery(f"{root.name}/{path.relative_to(root).as_posix()}", lambda path=path: read_landing_file(path), files=(path,))
+        Delivery(
+            f"{root.name}/{path.relative_to(root).as_posix()}",
+            lambda path=path: read_landing_file(path, types),
+            files=(path,),
+        )
         for path in landing_files(folder)
     ]
 
 
 def contract_deliveries(where: Paths, source_name: str) -> list[Delivery]:
-    return folder_deliveries(where.landing / source_name, where.landing)
+    return folder_deliveries(where.landing / source_name, where.landing, SOURCES[source_name].columns)
 
 
 def _broken_mapping(mapping_file: Path, error: Exception) -> Delivery:

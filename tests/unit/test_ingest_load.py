@@ -27,7 +27,9 @@ def write(path: Path, text: str) -> Path:
 
 def ingest(tmp_path: Path, source_name: str = "orders", **kwargs):
     landing = tmp_path / "landing"
-    return ingest_source(SOURCES[source_name], folder_deliveries(landing / source_name, landing), tmp_path / "raw", NOW, **kwargs)
+    # with the contract's types, as the Dagster asset reads (a clean CSV is read typed)
+    deliveries = folder_deliveries(landing / source_name, landing, SOURCES[source_name].columns)
+    return ingest_source(SOURCES[source_name], deliveries, tmp_path / "raw", NOW, **kwargs)
 
 
 def by_file(log: pl.DataFrame) -> dict[str, dict]:
@@ -153,3 +155,22 @@ def test_an_empty_source_reads_as_a_typed_empty_table(tmp_path: Path) -> None:
     assert report.log.height == 0
     frame = pl.read_parquet(tmp_path / "raw/transfers/**/*.parquet")
     assert frame.height == 0 and frame.columns[: len(SOURCES["transfers"].columns)] == list(SOURCES["transfers"].columns)
+
+
+def test_reading_with_the_contract_types_changes_nothing_but_speed(tmp_path: Path) -> None:
+    from pipelines.ingest.load import check_deliveries
+
+    lines = "order_id,line_no,sku,qty,unit_price,discount\n"
+    clean = write(tmp_path / "clean/order_lines/a.csv", lines + "O1,1,SKU1,2,10.5,0\nO1,2,SKU2,1,3,\n")
+    # "12.0" is a whole number, "x" is not, "-1" is negative: the typed read gives up, the text read names each
+    messy = write(tmp_path / "messy/order_lines/a.csv", lines + "O1,1,SKU1,12.0,10.5,0\nO1,2,SKU2,x,3,0\nO2,1,SKU1,-1,1,0\n")
+    lines_source = SOURCES["order_lines"]
+    for path in (clean, messy):
+        typed = check_deliveries(lines_source, folder_deliveries(path.parent, types=lines_source.columns), NOW)
+        text = check_deliveries(lines_source, folder_deliveries(path.parent), NOW)
+        assert typed[0].equals(text[0]) and typed[1].equals(text[1])
+    rows, quarantine = check_deliveries(lines_source, folder_deliveries(messy.parent, types=lines_source.columns), NOW)
+    assert rows.select("order_id", "line_no", "qty").rows() == [("O1", 1, 12)]
+    assert quarantine.select("row_number", "column_name", "value").rows() == [(2, "qty", "x"), (3, "qty", "-1")]
+    clean_rows, _ = check_deliveries(lines_source, folder_deliveries(clean.parent, types=lines_source.columns), NOW)
+    assert clean_rows.select("qty", "unit_price", "discount").rows() == [(2, 10.5, 0.0), (1, 3.0, None)]
