@@ -25,8 +25,10 @@ def test_definitions_load_with_every_asset() -> None:
     assert {f"raw/{name}" for name in SOURCES} <= keys
     assert {"marts/inventory_warehouse_layer", "marts/inventory_scheduling_layer", "marts/inventory_sales_layer"} <= keys
     # dbt staging reads what ingestion writes: the lineage is one graph
-    parents = graph.get(dg.AssetKey(["staging", "stg_orders"])).parent_keys
-    assert dg.AssetKey(["raw", "orders"]) in parents
+    # (the large event sources pass through an incremental current-version table first)
+    assert graph.get(dg.AssetKey(["staging", "stg_orders"])).parent_keys == {dg.AssetKey(["staging", "base_orders"])}
+    assert dg.AssetKey(["raw", "orders"]) in graph.get(dg.AssetKey(["staging", "base_orders"])).parent_keys
+    assert dg.AssetKey(["raw", "products"]) in graph.get(dg.AssetKey(["staging", "stg_products"])).parent_keys
     checks = {key.name for key in graph.asset_check_keys}
     assert "unique_combination_inventory_sales_layer_channel_id__sku" in checks
     assert defs.resolve_job_def("materialize_everything") is not None
