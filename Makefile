@@ -18,7 +18,7 @@ export UV_PYTHON_DOWNLOADS := never
 # dagster-dbt finds dbt on PATH (e.g. when `dagster dev` re-parses the project)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install prepare demo generate run test test-fast dev dashboard clean bench-ingest
+.PHONY: install prepare demo generate run test test-fast dev dashboard clean bench-ingest bench-fulfilment
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -65,3 +65,6 @@ clean:
 
 bench-ingest: install
 	$(BIN)/python -m benchmarks.bench_ingest --rows 5000000
+
+bench-fulfilment: install
+	$(BIN)/python -m benchmarks.bench_fulfilment --lines 1000000

@@ -1,3 +1,5 @@
 import dagster as dg
 
-defs = dg.Definitions()
+from pipelines.defs.fulfilment.assets import fulfilment_assets
+
+defs = dg.Definitions(assets=fulfilment_assets)

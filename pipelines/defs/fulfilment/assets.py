@@ -1,0 +1,141 @@
+"""Fulfilment planning as Dagster assets: the plan, WMS documents, interception list, KPIs.
+
+Each asset reads dbt models from the warehouse, calls the pure rules in
+pipelines/fulfilment/ and replaces one `marts` table (whole table, in the warehouse pool).
+"""
+
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from pipelines.defs.fulfilment.load import PLANNING_DEPS, as_of, ledger_locations, planning_inputs
+from pipelines.fulfilment.documents import fulfillment_kpis, inbound_documents, interception_list, outbound_documents
+from pipelines.fulfilment.membership import DEFAULT_RULES_FILE, load_rules
+from pipelines.fulfilment.model import REGION_CENTROIDS_CSV, load_region_centroids
+from pipelines.fulfilment.planning import plan_open_orders, plan_replay
+from pipelines.settings import paths
+from pipelines.warehouse import WAREHOUSE_POOL, connect, read_frame, replace_table
+
+GROUP = "fulfilment"
+PLAN = dg.AssetKey(["marts", "fulfillment_plan"])
+REPLAY_PLAN = dg.AssetKey(["marts", "fulfillment_replay_plan"])
+
+
+class PlanningConfig(dg.Config):
+    membership_rules_file: str = str(DEFAULT_RULES_FILE)  # YAML of gift rules (membership rights)
+    region_centroids_file: str = str(REGION_CENTROIDS_CSV)  # region -> lat, lon used for "nearest"
+
+
+class ReplayConfig(PlanningConfig):
+    replay_days: int = 7  # orders paid in the last N days before as_of are replayed
+
+
+def interception_export_path() -> Path:
+    """<data folder>/exports/interception_list.csv"""
+    return paths().data_dir / "exports" / "interception_list.csv"
+
+
+def _summary(frame: pl.DataFrame, table: str) -> dict:
+    return {"table": dg.MetadataValue.text(table), "dagster/row_count": frame.height}
+
+
+@dg.asset(key=PLAN, deps=PLANNING_DEPS, group_name=GROUP, pool=WAREHOUSE_POOL, kinds={"python", "duckdb"},
+          description="Paid, unallocated order lines -> location, FEFO lots, successor substitutions, gift lines, "
+          "with a reason for every decision and failure (docs/fulfilment.md).")
+def fulfillment_plan(context: dg.AssetExecutionContext, config: PlanningConfig) -> dg.MaterializeResult:
+    rules = load_rules(Path(config.membership_rules_file))
+    centroids = load_region_centroids(Path(config.region_centroids_file))
+    with connect() as con:
+        frame = plan_open_orders(planning_inputs(con), rules, centroids)
+        replace_table(con, "marts", "fulfillment_plan", frame)
+    by_reason = dict(frame.group_by("reason").len().sort("reason").iter_rows())
+    context.log.info(f"planned {frame['order_id'].n_unique()} orders: {by_reason}")
+    return dg.MaterializeResult(metadata={**_summary(frame, "marts.fulfillment_plan"), "lines_by_reason": by_reason})
+
+
+@dg.asset(key=REPLAY_PLAN, deps=PLANNING_DEPS, group_name=GROUP, pool=WAREHOUSE_POOL, kinds={"python", "duckdb"},
+          description="The same rules replayed over every order paid in the last days, as if unallocated, against the "
+          "stock they saw (pipelines/fulfilment/replay.py): the realistic measure of automatic routing.")
+def fulfillment_replay_plan(config: ReplayConfig) -> dg.MaterializeResult:
+    rules = load_rules(Path(config.membership_rules_file))
+    centroids = load_region_centroids(Path(config.region_centroids_file))
+    with connect() as con:
+        frame = plan_replay(planning_inputs(con), config.replay_days, rules, centroids)
+        replace_table(con, "marts", "fulfillment_replay_plan", frame)
+    return dg.MaterializeResult(metadata={**_summary(frame, "marts.fulfillment_replay_plan"), "replay_days": config.replay_days})
+
+
+@dg.asset(key=dg.AssetKey(["marts", "wms_outbound_documents"]), deps=[PLAN], group_name=GROUP, pool=WAREHOUSE_POOL,
+          kinds={"python", "duckdb"}, description="Outbound documents for the WMS: one per order and shipping location "
+          "of the plan, one line per SKU and lot.")
+def wms_outbound_documents() -> dg.MaterializeResult:
+    with connect() as con:
+        frame = outbound_documents(read_frame(con, "select * from marts.fulfillment_plan"), as_of(con))
+        replace_table(con, "marts", "wms_outbound_documents", frame)
+    return dg.MaterializeResult(metadata={**_summary(frame, "marts.wms_outbound_documents"),
+                                          "documents": frame["document_id"].n_unique()})
+
+
+@dg.asset(key=dg.AssetKey(["marts", "wms_inbound_documents"]),
+          deps=[dg.AssetKey(["staging", "stg_inbound_asn"]), dg.AssetKey(["staging", "stg_transfers"])],
+          group_name=GROUP, pool=WAREHOUSE_POOL, kinds={"python", "duckdb"},
+          description="Inbound documents for the WMS: supplier ASNs and incoming transfers still expected.")
+def wms_inbound_documents() -> dg.MaterializeResult:
+    with connect() as con:
+        frame = inbound_documents(
+            read_frame(con, "select asn_id, location_id, sku, qty, expected_at, status from staging.stg_inbound_asn"),
+            read_frame(con, "select transfer_id, from_location, to_location, sku, qty, status, updated_at from staging.stg_transfers"),
+        )
+        replace_table(con, "marts", "wms_inbound_documents", frame)
+    return dg.MaterializeResult(metadata=_summary(frame, "marts.wms_inbound_documents"))
+
+
+@dg.asset(key=dg.AssetKey(["marts", "interception_list"]),
+          deps=[dg.AssetKey(["staging", "stg_orders"]), dg.AssetKey(["intermediate", "int_order_lines_exploded"]),
+                dg.AssetKey(["staging", "stg_wms_movements"]), dg.AssetKey(["marts", "inventory_scheduling_layer"])],
+          group_name=GROUP, pool=WAREHOUSE_POOL, kinds={"python", "duckdb", "csv"},
+          description="Orders cancelled or refunded after release to the WMS and not shipped, for warehouse and "
+          "carrier; also exported to <data>/exports/interception_list.csv.")
+def interception_list_asset() -> dg.MaterializeResult:
+    with connect() as con:
+        frame = interception_list(
+            read_frame(con, "select * from staging.stg_orders"),
+            read_frame(con, "select order_id, sku, qty from intermediate.int_order_lines_exploded"),
+            read_frame(con, "select distinct doc_id from staging.stg_wms_movements where doc_type = $t", {"t": "outbound"})["doc_id"],
+            ledger_locations(con),
+            as_of(con),
+        )
+        replace_table(con, "marts", "interception_list", frame)
+    export = interception_export_path()
+    export.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_csv(export)
+    return dg.MaterializeResult(metadata={**_summary(frame, "marts.interception_list"), "export": dg.MetadataValue.path(str(export))})
+
+
+@dg.asset(key=dg.AssetKey(["marts", "fulfillment_kpis"]), deps=[PLAN, REPLAY_PLAN], group_name=GROUP, pool=WAREHOUSE_POOL,
+          kinds={"python", "duckdb"}, description="Share of orders routed automatically and counts by reason, for the "
+          "open orders (scope open_orders) and the replay of the last days (scope replay).")
+def fulfillment_kpis_asset() -> dg.MaterializeResult:
+    with connect() as con:
+        frame = pl.concat([
+            fulfillment_kpis(read_frame(con, "select * from marts.fulfillment_plan"), "open_orders"),
+            fulfillment_kpis(read_frame(con, "select * from marts.fulfillment_replay_plan"), "replay"),
+        ])
+        replace_table(con, "marts", "fulfillment_kpis", frame)
+    shares = {
+        scope: value for scope, value in frame.filter(pl.col("metric") == "share_routed_automatically")
+        .select("scope", "value").iter_rows()
+    }
+    return dg.MaterializeResult(metadata={**_summary(frame, "marts.fulfillment_kpis"),
+                                          **{f"share_routed_automatically_{k}": v for k, v in shares.items() if v is not None}})
+
+
+fulfilment_assets = [
+    fulfillment_plan,
+    fulfillment_replay_plan,
+    wms_outbound_documents,
+    wms_inbound_documents,
+    interception_list_asset,
+    fulfillment_kpis_asset,
+]
