@@ -20,6 +20,7 @@ PLANNING_DEPS = [
     dg.AssetKey(["staging", "stg_wms_movements"]),
     dg.AssetKey(["marts", "inventory_warehouse_layer"]),
     dg.AssetKey(["marts", "inventory_scheduling_layer"]),
+    dg.AssetKey(["intermediate", "int_as_of"]),
 ]
 
 ORDERS_SQL = """
@@ -48,8 +49,10 @@ where doc_type = $doc_type
 
 
 def as_of(con: duckdb.DuckDBPyConnection):
-    """The layers' as_of (duckdb 2.0: fetch everything so the connection is free again)."""
-    return con.execute("select max(as_of) from marts.inventory_scheduling_layer").fetchall()[0][0]
+    """The moment the layers are computed for (int_as_of: never null, even with no stock data).
+
+    (duckdb 2.0: fetch everything so the connection is free again)"""
+    return con.execute("select as_of from intermediate.int_as_of").fetchall()[0][0]
 
 
 def planning_inputs(con: duckdb.DuckDBPyConnection) -> PlanningInputs:
