@@ -193,10 +193,11 @@ SOURCES: dict[str, Source] = {
                 "qty": INT,
                 "unit_price": FLOAT,
                 "discount": FLOAT,
+                "shipping_charge": FLOAT,  # optional: what the customer paid for shipping, on the line
             },
             keys=("order_id", "line_no"),
             required=("order_id", "line_no", "sku", "qty"),
-            non_negative=("qty", "unit_price", "discount"),
+            non_negative=("qty", "unit_price", "discount", "shipping_charge"),
             references={"sku": "products.sku"},
             description="Order lines; discount is the line's total discount in money.",
         ),

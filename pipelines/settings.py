@@ -10,6 +10,7 @@ Under it:
     truth/              the generator's ground truth (never read by the pipeline)
     warehouse/omnistock.duckdb   the DuckDB warehouse dbt builds
     dagster/            the Dagster instance's storage (runs, events, schedules)
+    exports/            files for other systems (exports/erp/: the ERP journal, CSV and Parquet)
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ class Paths:
     @property
     def dagster_storage(self) -> Path:
         return self.data_dir / "dagster"
+
+    @property
+    def exports(self) -> Path:
+        return self.data_dir / "exports"
 
 
 def data_dir() -> Path:

@@ -123,5 +123,5 @@ def order_frames(brand: Brand, dm: Demand, sim: SimResult, book: OrderBook, time
         "unit_price": dm.unit_price[line_keep],
         "discount": dm.discount[line_keep],
         "created_at": _ts(dm.created[dm.line_order[line_keep]], t0),  # for file partitioning, dropped on write
-    }).cast({k: v for k, v in SOURCES["order_lines"].columns.items()})
+    }).pipe(lambda f: f.cast({k: v for k, v in SOURCES["order_lines"].columns.items() if k in f.columns}))
     return orders, lines

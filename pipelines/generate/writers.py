@@ -12,8 +12,9 @@ TS_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def contract_frame(frame: pl.DataFrame, source: str) -> pl.DataFrame:
-    """Exactly the contract's columns, in its order and types."""
-    return frame.select([pl.col(c).cast(t) for c, t in SOURCES[source].columns.items()])
+    """Exactly the contract's columns, in its order and types (an optional one the frame lacks is empty)."""
+    return frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
+                         for c, t in SOURCES[source].columns.items()])
 
 
 def write_csv(frame: pl.DataFrame, path: Path) -> None:

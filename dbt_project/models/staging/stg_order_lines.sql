@@ -15,6 +15,7 @@ renamed as (
         cast(qty as bigint) as qty,
         cast(unit_price as decimal(18, 2)) as unit_price,
         cast(discount as decimal(18, 2)) as discount,
+        cast(shipping_charge as decimal(18, 2)) as shipping_charge,
         _file as source_file,
         _row as source_row
     from current_versions

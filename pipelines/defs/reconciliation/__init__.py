@@ -1,3 +1,5 @@
 import dagster as dg
 
-defs = dg.Definitions()
+from pipelines.defs.reconciliation.assets import erp_journal_export
+
+defs = dg.Definitions(assets=[erp_journal_export])

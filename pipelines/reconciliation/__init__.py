@@ -1,0 +1,1 @@
+"""Pure helpers of business-finance reconciliation (the rules themselves live in dbt SQL)."""

@@ -1,0 +1,86 @@
+"""Reconciliation on the real Olist sample (read in place from ../shared/realdata).
+
+Olist has no fee schedule, so an order's payments must add up to its lines' price plus
+freight (shipping_charge). The expected mismatches are computed here straight from the
+CSVs with Polars, independently of the dbt models.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.conftest import REALDATA
+from tests.e2e.pipeline import build, query
+
+pytestmark = pytest.mark.e2e
+
+OLIST = REALDATA / "olist_sample"
+
+
+@pytest.fixture(scope="module")
+def olist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not OLIST.is_dir():
+        pytest.skip(f"the Olist sample is not at {OLIST}")
+    data = tmp_path_factory.mktemp("olist_recon")
+    (data / "landing" / "olist").mkdir(parents=True)
+    for path in OLIST.iterdir():
+        (data / "landing" / "olist" / path.name).symlink_to(path)
+    outcome = build(data)
+    assert outcome.success, outcome.summary()
+    return data
+
+
+def expected_differences() -> pl.DataFrame:
+    """order_id -> payments minus (price + freight), in cents, for every order with payments."""
+    items = pl.scan_csv(OLIST / "sample_olist_order_items_dataset.csv").group_by("order_id").agg(
+        (pl.col("price") + pl.col("freight_value")).sum().alias("lines"))
+    payments = pl.scan_csv(OLIST / "sample_olist_order_payments_dataset.csv").group_by("order_id").agg(
+        pl.col("payment_value").sum().alias("paid"))
+    return (
+        payments.join(items, on="order_id", how="left")
+        .select("order_id", ((pl.col("paid") - pl.col("lines").fill_null(0)) * 100).round().cast(pl.Int64).alias("cents"))
+        .filter(pl.col("cents") != 0)
+        .collect()
+    )
+
+
+def test_every_order_whose_lines_differ_from_its_payments_is_an_amount_mismatch(olist: Path) -> None:
+    expected = expected_differences()
+    assert expected.height > 0
+    found = pl.DataFrame(
+        query(olist, """
+            select anomalies.order_id,
+                   cast(round(anomalies.amount_at_stake * 100) as bigint),
+                   cast(round(orders.sale_difference * 100) as bigint)
+            from marts.reconciliation_anomalies as anomalies
+            inner join marts.recon_order_settlement as orders
+                on anomalies.order_id = orders.order_id
+            where anomalies.anomaly_class = 'amount_mismatch' and anomalies.status = 'open'
+        """),
+        schema=["order_id", "at_stake_cents", "difference_cents"], orient="row",
+    )
+    assert sorted(found["order_id"]) == sorted(expected["order_id"])
+    both = expected.join(found, on="order_id")
+    assert (both["difference_cents"] == both["cents"]).all()
+    assert (both["at_stake_cents"] == both["cents"].abs()).all()
+
+
+def test_nothing_else_is_reported_and_every_other_order_reconciles(olist: Path) -> None:
+    classes = dict(query(olist, "select anomaly_class, count(*) from marts.reconciliation_anomalies group by 1"))
+    assert classes == {"amount_mismatch": expected_differences().height}
+    statuses = dict(query(olist, "select match_status, count(*) from marts.recon_order_settlement group by 1"))
+    assert statuses.get("discrepancy") == expected_differences().height
+    assert set(statuses) <= {"matched", "discrepancy", "awaiting_settlement"}
+
+
+def test_a_rebuild_keeps_first_seen_and_counts_nothing_twice(olist: Path) -> None:
+    before = query(olist, "select anomaly_id, first_seen, status from marts.reconciliation_anomalies order by 1")
+    outcome = build(olist)
+    assert outcome.success, outcome.summary()
+    after = query(olist, "select anomaly_id, first_seen, status from marts.reconciliation_anomalies order by 1")
+    assert after == before
+    last_seen = query(olist, "select count(distinct last_seen) from marts.reconciliation_anomalies")[0][0]
+    assert last_seen == 1
