@@ -8,6 +8,7 @@ then run the `materialize_everything` job, recorded in <data>/dagster like any r
 from __future__ import annotations
 
 import contextlib
+import logging
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -83,5 +84,21 @@ def materialize_everything(data_dir: Path | None = None, verbose: bool = False, 
             for event in result.all_events
             if event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key
         )
-        failed = sorted({event.step_key for event in result.all_events if event.is_step_failure and event.step_key})
-        return RunOutcome(result.success, result.run_id, where, materialized, failed)
+        step_failures = [event for event in result.all_events if event.is_step_failure]
+        failed = sorted({event.step_key for event in step_failures if event.step_key})
+    _record_run_alert(job.name, result.run_id, result.success, failed, step_failures)
+    return RunOutcome(result.success, result.run_id, where, materialized, failed)
+
+
+def _record_run_alert(job_name: str, run_id: str, success: bool, failed_steps: list[str], step_failures: list | None = None) -> None:
+    """What the run-failure sensors do under the daemon, for a run executed here: a failed run opens
+    (or counts) the `run_failure` alert of the job, unless only blocking quality checks failed (they
+    raised their own alerts); a successful run resolves it."""
+    from pipelines.defs.quality.sensors import failed_only_on_quality_checks, run_failure_outcome
+    from pipelines.quality.store import record_outcomes
+
+    log = logging.getLogger("omnistock.runner")
+    if success:
+        record_outcomes([], [("run_failure", f"job/{job_name}")], run_id, log)
+    elif not failed_only_on_quality_checks(step_failures or []):
+        record_outcomes([run_failure_outcome(job_name, run_id, "failed steps: " + ", ".join(failed_steps))], [], run_id, log)

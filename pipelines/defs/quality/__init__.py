@@ -1,3 +1,9 @@
 import dagster as dg
 
-defs = dg.Definitions()
+from pipelines.defs.quality.checks import raw_contract_checks, warehouse_quality_checks
+from pipelines.defs.quality.sensors import run_failure_alert, run_success_resolves
+
+defs = dg.Definitions(
+    asset_checks=[*raw_contract_checks, warehouse_quality_checks],
+    sensors=[run_failure_alert, run_success_resolves],
+)

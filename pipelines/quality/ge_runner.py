@@ -1,0 +1,138 @@
+"""Run expectation suites with Great Expectations 1.x, in a file context inside the data folder.
+
+    <data>/quality/gx/                  the GE project: suites, validation definitions, and
+                                        validation results (gx/uncommitted/validations/)
+    <data>/quality/data_docs/index.html GE's HTML data docs
+
+GE takes seconds to import: it is imported here, inside the functions, so loading the
+Dagster definitions stays fast. Frames are pandas (GE has no polars backend).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipelines.quality.severity import Severity, worst
+from pipelines.quality.suites import ExpectationSpec, SuiteSpec
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DATASOURCE = "omnistock"
+
+
+@dataclass(frozen=True)
+class Failure:
+    label: str
+    group: str
+    severity: Severity
+    detail: str
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    suite: str
+    asset: str
+    evaluated: int
+    failures: tuple[Failure, ...]
+    rows: int
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+    @property
+    def severity(self) -> Severity:
+        return worst([f.severity for f in self.failures]) or Severity.INFO
+
+    def message(self) -> str:
+        if self.success:
+            return f"{self.suite}: all {self.evaluated} expectations met on {self.rows} rows"
+        shown = "; ".join(f"{f.label} [{f.severity.value}] {f.detail}" for f in self.failures[:8])
+        more = f" (+{len(self.failures) - 8} more)" if len(self.failures) > 8 else ""
+        return f"{self.suite}: {len(self.failures)} of {self.evaluated} expectations failed on {self.rows} rows: {shown}{more}"
+
+
+def quality_dir(data_dir: Path) -> Path:
+    return data_dir / "quality"
+
+
+def data_docs_dir(data_dir: Path) -> Path:
+    return quality_dir(data_dir) / "data_docs"
+
+
+@cache
+def _context(root: str) -> Any:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    context = gx.get_context(mode="file", project_root_dir=root)
+    site = {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(Path(root) / "data_docs")},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }
+    if context.variables.data_docs_sites != {"omnistock": site}:
+        context.variables.data_docs_sites = {"omnistock": site}
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        context.variables.save()
+        context = gx.get_context(mode="file", project_root_dir=root)
+    return context
+
+
+def _expectation(spec: ExpectationSpec) -> Any:
+    import great_expectations.expectations as gxe
+
+    meta = {"group": spec.group, "severity": spec.severity.value, "label": spec.label}
+    return getattr(gxe, spec.type)(**dict(spec.kwargs), meta=meta)
+
+
+def _detail(result: dict) -> str:
+    if result.get("unexpected_count") is not None:
+        sample = result.get("partial_unexpected_list") or []
+        return f"{result['unexpected_count']} unexpected, e.g. {sample[:3]!r}"
+    if "observed_value" in result:
+        return f"observed {result['observed_value']!r}"
+    return "failed"
+
+
+def run_suites(data_dir: Path, batches: list[tuple[SuiteSpec, pd.DataFrame]], build_docs: bool = True) -> list[SuiteResult]:
+    """Validate each frame against its suite, keep the results in the GE project and update the data docs."""
+    import great_expectations as gx
+
+    context = _context(str(quality_dir(data_dir)))
+    source = context.data_sources.add_or_update_pandas(DATASOURCE)
+    known_assets = {asset.name for asset in source.assets}
+    before = set(context.validation_results_store.list_keys()) if build_docs else set()
+    results: list[SuiteResult] = []
+    for spec, frame in batches:
+        asset = source.get_asset(spec.name) if spec.name in known_assets else source.add_dataframe_asset(spec.name)
+        try:
+            batch = asset.get_batch_definition("whole")
+        except Exception:  # noqa: BLE001 — not created yet
+            batch = asset.add_batch_definition_whole_dataframe("whole")
+        suite = context.suites.add_or_update(
+            gx.ExpectationSuite(name=spec.name, expectations=[_expectation(e) for e in spec.expectations])
+        )
+        validation = context.validation_definitions.add_or_update(gx.ValidationDefinition(name=spec.name, data=batch, suite=suite))
+        outcome = validation.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
+        failures = []
+        for item in outcome.results:
+            if item.success:
+                continue
+            meta = item.expectation_config.meta or {}
+            detail = _detail(item.result) if not item.exception_info.get("raised_exception") else "error: " + str(
+                item.exception_info.get("exception_message"))[:200]
+            failures.append(Failure(meta.get("label", item.expectation_config.type), meta.get("group", "?"),
+                                    Severity.parse(meta.get("severity", "critical")), detail))
+        results.append(SuiteResult(spec.name, spec.asset, len(outcome.results), tuple(failures), len(frame)))
+    if build_docs and batches:
+        new = [key for key in context.validation_results_store.list_keys() if key not in before]
+        context.build_data_docs(resource_identifiers=new or None)
+    return results
