@@ -165,6 +165,10 @@ def test_reading_with_the_contract_types_changes_nothing_but_speed(tmp_path: Pat
     # "12.0" is a whole number, "x" is not, "-1" is negative: the typed read gives up, the text read names each
     messy = write(tmp_path / "messy/order_lines/a.csv", lines + "O1,1,SKU1,12.0,10.5,0\nO1,2,SKU2,x,3,0\nO2,1,SKU1,-1,1,0\n")
     lines_source = SOURCES["order_lines"]
+    from pipelines.ingest.readers import _read_csv_typed
+
+    assert _read_csv_typed(clean, ",", lines_source.columns) is not None  # the fast path is taken ...
+    assert _read_csv_typed(messy, ",", lines_source.columns) is None  # ... and given up on a bad number
     for path in (clean, messy):
         typed = check_deliveries(lines_source, folder_deliveries(path.parent, types=lines_source.columns), NOW)
         text = check_deliveries(lines_source, folder_deliveries(path.parent), NOW)
