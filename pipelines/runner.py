@@ -94,11 +94,12 @@ def _record_run_alert(job_name: str, run_id: str, success: bool, failed_steps: l
     """What the run-failure sensors do under the daemon, for a run executed here: a failed run opens
     (or counts) the `run_failure` alert of the job, unless only blocking quality checks failed (they
     raised their own alerts); a successful run resolves it."""
-    from pipelines.defs.quality.sensors import failed_only_on_quality_checks, run_failure_outcome
+    from pipelines.defs.quality.sensors import failed_only_on_quality_checks, has_open_run_failure, run_failure_outcome
     from pipelines.quality.store import record_outcomes
 
     log = logging.getLogger("omnistock.runner")
     if success:
-        record_outcomes([], [("run_failure", f"job/{job_name}")], run_id, log)
+        if has_open_run_failure(f"job/{job_name}"):  # read first: most runs have nothing to resolve
+            record_outcomes([], [("run_failure", f"job/{job_name}")], run_id, log)
     elif not failed_only_on_quality_checks(step_failures or []):
         record_outcomes([run_failure_outcome(job_name, run_id, "failed steps: " + ", ".join(failed_steps))], [], run_id, log)

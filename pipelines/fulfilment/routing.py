@@ -77,20 +77,7 @@ class Planner:
     # -- filling one line -------------------------------------------------
     def _fill_at(self, line: OrderLine, location_id: str, min_days: int) -> list[_Pick] | None:
         """Take the whole line at one location (successors allowed), or None (caller rolls back)."""
-        book, picks = self.book, []
-        for component, per_unit, chain in self._components(line.sku):
-            need = per_unit * line.qty
-            for sku in chain:
-                got = book.available(location_id, sku, min_days)
-                if got:
-                    got = min(need, got)
-                    picks.extend(_Pick(component, t) for t in book.take(location_id, sku, got, min_days))
-                    need -= got
-                    if not need:
-                        break
-            if need:
-                return None
-        return picks
+        return self._fill_spread(line, [location_id], min_days)
 
     def _could_fill(self, line: OrderLine, location_id: str, min_days: int) -> bool:
         """A quick check without taking: every component's chain holds enough at the location."""

@@ -42,6 +42,18 @@ def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
     record_outcomes([run_failure_outcome(run.job_name, run.run_id, message)], [], run.run_id, context.log)
 
 
+def has_open_run_failure(asset: str) -> bool:
+    """Whether the job's `run_failure` alert is open (False when the warehouse cannot be read now)."""
+    from pipelines.quality.store import read_alerts
+    from pipelines.warehouse import connect
+
+    try:
+        with connect(read_only=True) as con:
+            return any(a.is_open and a.check == "run_failure" and a.asset == asset for a in read_alerts(con))
+    except Exception:  # noqa: BLE001 — no warehouse yet, or a writer holds it: try at the next success
+        return False
+
+
 @dg.run_status_sensor(
     name="quality_run_success_resolves",
     run_status=dg.DagsterRunStatus.SUCCESS,
@@ -49,14 +61,6 @@ def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
     description="Resolves the run_failure alert of a job once a run of it succeeds.",
 )
 def run_success_resolves(context: dg.RunStatusSensorContext) -> None:
-    from pipelines.quality.store import read_alerts
-    from pipelines.warehouse import connect
-
     asset = f"job/{context.dagster_run.job_name}"
-    try:
-        with connect(read_only=True) as con:
-            open_failure = any(a.is_open and a.check == "run_failure" and a.asset == asset for a in read_alerts(con))
-    except Exception:  # noqa: BLE001 — no warehouse yet, or a writer holds it: try at the next success
-        return
-    if open_failure:
+    if has_open_run_failure(asset):
         record_outcomes([], [("run_failure", asset)], context.dagster_run.run_id, context.log)
