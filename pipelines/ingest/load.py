@@ -211,17 +211,17 @@ def current_versions(source: Source, rows: pl.LazyFrame) -> pl.LazyFrame:
 def _with_current_counts(log: pl.DataFrame, zone: RawZone) -> tuple[pl.DataFrame, int]:
     """rows_loaded: the delivery's rows that are current; rows_replaced: its valid rows that are not."""
     source = zone.source
-    needed = [*source.keys, *([source.version_column] if source.version_column else []), "_delivery_seq", "_row", "_delivery_id"]
+    needed = [*source.keys, *([source.version_column] if source.version_column else []), "_delivery_seq", "_row"]
     rows = zone.scan().select(list(dict.fromkeys(needed))).collect()
     # rows whose key occurs once are current; only the others are ranked (sorting every row is slow)
     maybe_repeated = repeated_key_hashes(rows, list(source.keys))
-    single = rows.filter(~maybe_repeated).select("_delivery_id")
-    ranked = current_versions(source, rows.filter(maybe_repeated).lazy()).select("_delivery_id").collect()
+    single = rows.filter(~maybe_repeated).select("_delivery_seq")
+    ranked = current_versions(source, rows.filter(maybe_repeated).lazy()).select("_delivery_seq").collect()
     per_delivery = (
-        pl.concat([single, ranked]).group_by("_delivery_id").agg(pl.len().cast(pl.Int64).alias("__current"))
+        pl.concat([single, ranked]).group_by("_delivery_seq").agg(pl.len().cast(pl.Int64).alias("__current"))
     )
     counted = (
-        log.join(per_delivery, left_on="delivery_id", right_on="_delivery_id", how="left")
+        log.join(per_delivery, left_on="seq", right_on="_delivery_seq", how="left")
         .with_columns(pl.col("__current").fill_null(0).alias("rows_loaded"))
         .with_columns((pl.col("rows_read") - pl.col("rows_quarantined") - pl.col("rows_loaded")).alias("rows_replaced"))
         .drop("__current")

@@ -164,17 +164,63 @@ def test_reading_with_the_contract_types_changes_nothing_but_speed(tmp_path: Pat
     clean = write(tmp_path / "clean/order_lines/a.csv", lines + "O1,1,SKU1,2,10.5,0\nO1,2,SKU2,1,3,\n")
     # "12.0" is a whole number, "x" is not, "-1" is negative: the typed read gives up, the text read names each
     messy = write(tmp_path / "messy/order_lines/a.csv", lines + "O1,1,SKU1,12.0,10.5,0\nO1,2,SKU2,x,3,0\nO2,1,SKU1,-1,1,0\n")
+    # numbers that parse, but required cells left blank: the typed read is taken and must still name them
+    gaps = write(tmp_path / "gaps/order_lines/a.csv", lines + "O1,1,SKU1,2,10.5,0\nO1,2,  ,1,3,0\nO2,1,SKU1,,1,0\n")
+    # quoted fields: the plain read gives up, the typed read takes it
+    quoted = write(tmp_path / "quoted/order_lines/a.csv", lines + '"O1",1,"SKU1",2,10.5,0\nO1,2,"SKU, big",1,3,\n')
     lines_source = SOURCES["order_lines"]
-    from pipelines.ingest.readers import _read_csv_typed
+    from pipelines.ingest.readers import _read_csv_plain, _read_csv_typed
 
-    assert _read_csv_typed(clean, ",", lines_source.columns) is not None  # the fast path is taken ...
-    assert _read_csv_typed(messy, ",", lines_source.columns) is None  # ... and given up on a bad number
-    for path in (clean, messy):
+    types = lines_source.columns
+    assert _read_csv_plain(clean, ",", types) is not None  # the fastest path is taken ...
+    assert _read_csv_plain(gaps, ",", types) is not None
+    assert _read_csv_plain(messy, ",", types) is None  # ... and given up on a bad number
+    assert _read_csv_plain(quoted, ",", types) is None
+    assert _read_csv_typed(quoted, ",", types) is not None  # the next path is taken ...
+    assert _read_csv_typed(messy, ",", types) is None  # ... and given up on a bad number too
+    for path in (clean, messy, gaps, quoted):
         typed = check_deliveries(lines_source, folder_deliveries(path.parent, types=lines_source.columns), NOW)
         text = check_deliveries(lines_source, folder_deliveries(path.parent), NOW)
         assert typed[0].equals(text[0]) and typed[1].equals(text[1])
     rows, quarantine = check_deliveries(lines_source, folder_deliveries(messy.parent, types=lines_source.columns), NOW)
     assert rows.select("order_id", "line_no", "qty").rows() == [("O1", 1, 12)]
     assert quarantine.select("row_number", "column_name", "value").rows() == [(2, "qty", "x"), (3, "qty", "-1")]
+    _, missing = check_deliveries(lines_source, folder_deliveries(gaps.parent, types=lines_source.columns), NOW)
+    assert missing.select("row_number", "column_name", "reason").rows() == [
+        (2, "sku", "required value is missing"),
+        (3, "qty", "required value is missing"),
+    ]
+    quoted_rows, _ = check_deliveries(lines_source, folder_deliveries(quoted.parent, types=lines_source.columns), NOW)
+    assert quoted_rows.select("order_id", "sku").rows() == [("O1", "SKU1"), ("O1", "SKU, big")]
     clean_rows, _ = check_deliveries(lines_source, folder_deliveries(clean.parent, types=lines_source.columns), NOW)
     assert clean_rows.select("qty", "unit_price", "discount").rows() == [(2, 10.5, 0.0), (1, 3.0, None)]
+
+
+def test_a_file_is_plain_only_when_every_line_holds_every_field(tmp_path: Path) -> None:
+    """The fastest CSV read pads a short line with nulls; it is used only where no line can be short."""
+    from pipelines.ingest.readers import _plain_line_count, _read_csv_plain
+
+    def count(text: bytes) -> int | None:
+        path = tmp_path / "f.csv"
+        path.write_bytes(text)
+        return _plain_line_count(path, ",", 3)
+
+    assert count(b"a,b,c\nx,1,y\nz,2,w\n") == 3
+    assert count(b"a,b,c\r\nx,1,y\r\nz,2,w") == 3  # Windows line ends, no newline at the end
+    assert count(b"a,b,c\nx,,\n") == 2  # empty fields are fields
+    assert count(b"a,b,c\nx,1\nz,2,w\n") is None  # a line cut short
+    # one line too long and one too short balance the count: the reader refuses the long line itself
+    assert count(b"a,b,c\nx,1,y,q\nz,2\n") == 3
+    assert _read_csv_plain(tmp_path / "f.csv", ",", {}) is None
+    assert count(b"a,b,c\nx,1,y\n\nz,2,w\n") is None  # a blank line
+    assert count(b'a,b,c\n"x,1",1,y\n') is None  # a quote: separators may sit inside fields
+    assert count(b"a,b,c\rx,1,y\rz,2,w\r") is None  # old Mac line ends: not counted as lines
+
+
+def test_a_line_cut_short_in_a_clean_looking_file_is_still_quarantined(tmp_path: Path) -> None:
+    lines = "order_id,line_no,sku,qty,unit_price,discount\n"
+    write(tmp_path / "landing/order_lines/a.csv", lines + "O1,1,SKU1,2,10.5,0\nO1,2,SKU2,1\nO2,1,SKU1,1,1,0\n")
+    report = ingest(tmp_path, "order_lines")
+    assert report.quarantine.select("row_number", "value").rows() == [(2, "O1,2,SKU2,1")]
+    assert report.quarantine["reason"][0].startswith("malformed line: MISSING COLUMNS")
+    assert sorted(current_rows(SOURCES["order_lines"], tmp_path / "raw")["order_id"]) == ["O1", "O2"]
