@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -81,6 +82,9 @@ def test_running_again_changes_nothing(brand: Path) -> None:
     outcome = build(brand)
     assert outcome.success, outcome.summary()
     assert snapshot() == before
+    # each build's dbt artifacts sit in the data folder under the run's id
+    results = json.loads((brand / "dagster" / "dbt_runs" / outcome.run_id / "run_results.json").read_text())
+    assert results["results"] and all(r["status"] in ("success", "pass", "warn") for r in results["results"])
 
 
 def test_only_some_sources_still_builds_all_three_layers(brand: Path, tmp_path: Path) -> None:

@@ -208,6 +208,11 @@ def test_a_file_is_plain_only_when_every_line_holds_every_field(tmp_path: Path) 
     assert count(b"a,b,c\nx,1,y\nz,2,w\n") == 3
     assert count(b"a,b,c\r\nx,1,y\r\nz,2,w") == 3  # Windows line ends, no newline at the end
     assert count(b"a,b,c\nx,,\n") == 2  # empty fields are fields
+    # deep in a file big enough to be parsed in parallel chunks: a trailing separator on one line,
+    # a missing field on another; the counts balance and the reader must still refuse it
+    body = b"x,1,y\n" * 150_000
+    assert count(b"a,b,c\n" + body + b"x,1,y,\n" + body + b"z,2\n" + body) is not None
+    assert _read_csv_plain(tmp_path / "f.csv", ",", {"b": pl.Int64}) is None
     assert count(b"a,b,c\nx,1\nz,2,w\n") is None  # a line cut short
     # one line too long and one too short balance the count: the reader refuses the long line itself
     assert count(b"a,b,c\nx,1,y,q\nz,2\n") == 3

@@ -5,8 +5,13 @@ ingestion removed rows from the raw zone (a delivery corrected in place, a full
 refresh) it leaves a marker (`raw/_manifest/_rebuild_staging.<source>`); the next
 build then runs with `--full-refresh` (the daily history tables are protected by
 `full_refresh=false`) and clears the markers it saw once it succeeds.
+
+Each build's dbt artifacts (run_results.json, compiled SQL, dbt.log) go to
+`<data>/dagster/dbt_runs/<run id>/`; the newest `DBT_RUNS_KEPT` are kept (dagster-dbt's
+default, a new folder under dbt_project/target per run, grows without end on a schedule).
 """
 
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -36,6 +41,21 @@ class OmnistockTranslator(DagsterDbtTranslator):
 translator = OmnistockTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+DBT_RUNS_KEPT = 10
+
+
+def dbt_run_folder(run_id: str) -> Path:
+    return paths().dagster_storage / "dbt_runs" / run_id
+
+
+def prune_dbt_runs(keep: int = DBT_RUNS_KEPT) -> None:
+    """Delete all but the `keep` most recent builds' dbt artifact folders."""
+    folder = paths().dagster_storage / "dbt_runs"
+    runs = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True) if folder.is_dir() else []
+    for old in runs[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def rebuild_markers() -> list[Path]:
     """Markers ingestion left because rows left the raw zone since the last build."""
     return sorted((paths().raw / "_manifest").glob(f"{REBUILD_MARKER}.*"))
@@ -51,6 +71,9 @@ def omnistock_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource)
             + ": rebuilding the incremental models (--full-refresh)"
         )
         args.append("--full-refresh")
-    yield from dbt.cli(args, context=context).stream()
+    try:
+        yield from dbt.cli(args, context=context, target_path=dbt_run_folder(context.run.run_id)).stream()
+    finally:
+        prune_dbt_runs()
     for marker in markers:
         marker.unlink(missing_ok=True)
