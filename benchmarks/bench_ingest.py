@@ -8,7 +8,9 @@ same CSV to Parquet with no checks at all (the floor). Run: `make bench-ingest`.
 from __future__ import annotations
 
 import argparse
-import resource
+import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +45,7 @@ def write_order_lines(folder: Path, rows: int, files: int, seed: int = 1, quoted
 def measure_child(code: str) -> tuple[float, float, float]:
     """Run `code` in a fresh interpreter; return (seconds of the part after `# timed`, seconds of the
     whole process including imports, peak MiB of that process alone)."""
+    os.sync()  # the benchmark's own file writes are flushed before, not during, a measurement
     setup, timed = code.split("# timed\n")
     wrapped = (
         "import resource, time\n"
@@ -61,6 +64,17 @@ def measure_child(code: str) -> tuple[float, float, float]:
     return float(timed_s), float(total_s), float(peak)
 
 
+def measure_fresh(code: str, raw: Path, repeat: int) -> tuple[float, float, float, float, float]:
+    """`measure_child` `repeat` times, each on an empty raw zone: median of each figure, then the
+    fastest and slowest timed part (the machine's noise is ±15% run to run)."""
+    runs = []
+    for _ in range(repeat):
+        shutil.rmtree(raw, ignore_errors=True)
+        runs.append(measure_child(code))
+    timed = [r[0] for r in runs]
+    return (statistics.median(timed), statistics.median(r[1] for r in runs), statistics.median(r[2] for r in runs), min(timed), max(timed))
+
+
 INGEST = (
     "from datetime import datetime; from pathlib import Path\n"
     "from pipelines.contract import SOURCES\n"
@@ -77,13 +91,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=5_000_000)
     parser.add_argument("--files", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each first ingest and of the floor; medians reported")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         landing = root / "landing" / "order_lines"
         write_order_lines(landing, args.rows, args.files)
         size_mib = sum(p.stat().st_size for p in landing.iterdir()) / 2**20
-        first = measure_child(INGEST.format(root=str(root), rows=args.rows))
+        first = measure_fresh(INGEST.format(root=str(root), rows=args.rows), root / "raw", args.repeat)
         unchanged = measure_child(INGEST.format(root=str(root), rows=args.rows))
         # a late delivery: 1% more lines in one new file; only it is read, the raw zone is recounted
         late = landing.parent / "late"
@@ -93,18 +108,21 @@ def main() -> None:
         # the same lines with every field quoted, as some platforms export: quotes rule out the plain read
         quoted_root = root / "quoted"
         write_order_lines(quoted_root / "landing" / "order_lines", args.rows, args.files, quoted=True)
-        quoted = measure_child(INGEST.format(root=str(quoted_root), rows=args.rows))
-        floor = measure_child(
+        quoted = measure_fresh(INGEST.format(root=str(quoted_root), rows=args.rows), quoted_root / "raw", args.repeat)
+        floor = measure_fresh(
             "import duckdb\n# timed\n"
-            f"duckdb.sql(\"copy (select * from read_csv('{landing}/order_lines_*.csv')) to '{root}/floor.parquet' (format parquet)\")"
+            f"duckdb.sql(\"copy (select * from read_csv('{landing}/order_lines_*.csv')) to '{root}/floor.parquet' (format parquet)\")",
+            root / "floor.parquet",
+            args.repeat,
         )
-    print(f"order lines: {args.rows:,} in {args.files} CSV files ({size_mib:,.0f} MiB); 2 cores")
-    print(f"omnistock first ingest     : {first[0]:6.2f} s  {args.rows / first[0]:>12,.0f} lines/s  "
+    print(f"order lines: {args.rows:,} in {args.files} CSV files ({size_mib:,.0f} MiB); {os.cpu_count()} cores; "
+          f"medians of {args.repeat} runs [fastest-slowest]")
+    print(f"omnistock first ingest     : {first[0]:6.2f} s  {args.rows / first[0]:>12,.0f} lines/s  [{first[3]:.2f}-{first[4]:.2f} s]  "
           f"(process with imports {first[1]:.2f} s: {args.rows / first[1]:,.0f} lines/s)  peak {first[2]:,.0f} MiB")
     print(f"omnistock re-run, unchanged: {unchanged[0]:6.2f} s")
     print(f"omnistock late 1% delivery : {late_s[0]:6.2f} s  (reads the new file, recounts current versions)")
-    print(f"omnistock, fields quoted   : {quoted[0]:6.2f} s  {args.rows / quoted[0]:>12,.0f} lines/s  peak {quoted[2]:,.0f} MiB")
-    print(f"duckdb CSV->Parquet floor  : {floor[0]:6.2f} s  {args.rows / floor[0]:>12,.0f} lines/s  peak {floor[2]:,.0f} MiB")
+    print(f"omnistock, fields quoted   : {quoted[0]:6.2f} s  {args.rows / quoted[0]:>12,.0f} lines/s  [{quoted[3]:.2f}-{quoted[4]:.2f} s]  peak {quoted[2]:,.0f} MiB")
+    print(f"duckdb CSV->Parquet floor  : {floor[0]:6.2f} s  {args.rows / floor[0]:>12,.0f} lines/s  [{floor[3]:.2f}-{floor[4]:.2f} s]  peak {floor[2]:,.0f} MiB")
 
 
 if __name__ == "__main__":
