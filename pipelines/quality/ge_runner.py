@@ -4,6 +4,9 @@
                                         validation results (gx/uncommitted/validations/)
     <data>/quality/data_docs/index.html GE's HTML data docs
 
+Each suite keeps its newest `RESULTS_KEPT` validation results and their data docs pages;
+older ones are deleted after every run (a run per hour would otherwise add ~500 a day).
+
 GE takes seconds to import: it is imported here, inside the functions, so loading the
 Dagster definitions stays fast. Frames are pandas (GE has no polars backend).
 """
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DATASOURCE = "omnistock"
+RESULTS_KEPT = 30
 
 
 @dataclass(frozen=True)
@@ -102,8 +106,36 @@ def _detail(result: dict) -> str:
     return "failed"
 
 
-def run_suites(data_dir: Path, batches: list[tuple[SuiteSpec, pd.DataFrame]], build_docs: bool = True) -> list[SuiteResult]:
-    """Validate each frame against its suite, keep the results in the GE project and update the data docs."""
+def prune_results(data_dir: Path, keep: int = RESULTS_KEPT) -> int:
+    """Delete all but each suite's `keep` newest validation results and their data docs pages.
+
+    Results are stored as validations/<suite path>/<run name>/<run time>/<batch>.json, and their
+    pages under the same path in data_docs/; run times (20261130T015114.046138Z) sort in time
+    order. Returns how many results were deleted."""
+    results = quality_dir(data_dir) / "gx" / "uncommitted" / "validations"
+    pages = data_docs_dir(data_dir) / "validations"
+    by_suite: dict[Path, list[Path]] = {}
+    for result in results.rglob("*.json") if results.is_dir() else []:
+        by_suite.setdefault(result.parent.parent.parent, []).append(result)
+    deleted = 0
+    for found in by_suite.values():
+        for old in sorted(found, key=lambda r: r.parent.name)[:-keep]:
+            relative = old.relative_to(results)
+            old.unlink()
+            (pages / relative.with_suffix(".html")).unlink(missing_ok=True)
+            for root, folder in ((results, old.parent), (pages, (pages / relative).parent)):
+                while folder != root and folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+                    folder = folder.parent
+            deleted += 1
+    return deleted
+
+
+def run_suites(
+    data_dir: Path, batches: list[tuple[SuiteSpec, pd.DataFrame]], build_docs: bool = True, keep: int = RESULTS_KEPT
+) -> list[SuiteResult]:
+    """Validate each frame against its suite, keep the results (each suite's newest `keep`) in the GE
+    project and update the data docs."""
     import great_expectations as gx
 
     context = _context(str(quality_dir(data_dir)))
@@ -132,7 +164,9 @@ def run_suites(data_dir: Path, batches: list[tuple[SuiteSpec, pd.DataFrame]], bu
             failures.append(Failure(meta.get("label", item.expectation_config.type), meta.get("group", "?"),
                                     Severity.parse(meta.get("severity", "critical")), detail))
         results.append(SuiteResult(spec.name, spec.asset, len(outcome.results), tuple(failures), len(frame)))
+    prune_results(data_dir, keep)
     if build_docs and batches:
         new = [key for key in context.validation_results_store.list_keys() if key not in before]
+        # the index lists the results still in the store (GE also drops pages whose result is gone)
         context.build_data_docs(resource_identifiers=new or None)
     return results
