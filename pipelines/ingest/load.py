@@ -176,7 +176,10 @@ def ingest_source(
             "first_ingested_at": previous["first_ingested_at"] if previous else now,
             "ingested_at": now,
         }
-    log = pl.DataFrame(list(entries.values()), schema=MANIFEST_SCHEMA, orient="row") if entries else pl.DataFrame(schema=MANIFEST_SCHEMA)
+        # recorded at once (rows_loaded unknown until the recount): a run cut short here leaves no
+        # rows in the raw zone that the manifest does not know, and the next run recounts
+        zone.write_manifest(_manifest(entries))
+    log = _manifest(entries)
     if report.checked or full_refresh or log["rows_loaded"].null_count():
         log, report.current_rows = _with_current_counts(log, zone)
     else:
@@ -186,6 +189,10 @@ def ingest_source(
     report.quarantine = pl.concat(found, how="vertical") if found else pl.DataFrame(schema=QUARANTINE_SCHEMA)
     report.days_written = sorted(days)
     return report
+
+
+def _manifest(entries: dict[str, dict]) -> pl.DataFrame:
+    return pl.DataFrame(list(entries.values()), schema=MANIFEST_SCHEMA, orient="row") if entries else pl.DataFrame(schema=MANIFEST_SCHEMA)
 
 
 def _checked_one_ahead(

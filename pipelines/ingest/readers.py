@@ -41,11 +41,11 @@ def landing_files(folder: Path) -> list[Path]:
 
 
 def read_landing_file(path: Path, types: Mapping[str, pl.DataType] | None = None) -> pl.DataFrame:
-    """`types`: the contract's column types; a CSV whose numbers all parse is read typed (faster).
+    """`types`: the contract's column types; a plain CSV whose numbers all parse is read typed (faster).
 
-    A CSV is read by the first of three readers that takes it, fastest first; all three give the same
-    rows: `_read_csv_plain` (no quotes, every line whole), `_read_csv_typed` (every line whole, every
-    number parses) and `read_csv_with_rejects` (anything: each malformed line comes back as a row)."""
+    A CSV is read by `_read_csv_plain` when it takes the file (no quotes, every line whole, every
+    number parses), else by `read_csv_with_rejects` (anything: each malformed line comes back as a
+    row); both give the same rows, and validation the same results."""
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
         raise UnreadableFile("the file is empty (0 bytes)")
@@ -53,8 +53,6 @@ def read_landing_file(path: Path, types: Mapping[str, pl.DataType] | None = None
         if suffix in CSV_SUFFIXES:
             separator = "\t" if suffix == ".tsv" else ","
             frame = _read_csv_plain(path, separator, types or {})
-            if frame is None and types:
-                frame = _read_csv_typed(path, separator, types)
             if frame is None:
                 frame = read_csv_with_rejects(path, separator)
         elif suffix in PARQUET_SUFFIXES:
@@ -90,74 +88,71 @@ def _header(path: Path, separator: str) -> list[str]:
     return names
 
 
-_DUCKDB_NUMBERS = {pl.Int64: "bigint", pl.Float64: "double"}
+_NUMBERS = (pl.Int64, pl.Float64)
 _CHUNK = 64 * 2**20
+MAX_LINE_BYTES = 2_000_000  # DuckDB's max_line_size: a longer line is quarantined by the text read
 
 
 def _plain_line_count(path: Path, separator: str, fields: int) -> int | None:
-    """The number of lines when the file is plain: no quote character anywhere, and every line holds
-    exactly `fields` fields (so no line is cut short, blank or too long). None otherwise.
+    """The number of lines when the file is plain, else None. Plain: no quote character anywhere;
+    lines end in LF, or all in CRLF (no other CR); no line longer than DuckDB's limit (MAX_LINE_BYTES);
+    and exactly (fields - 1) separators per line on average.
 
     A reader that pads a short line with nulls cannot tell it from a line with empty last fields;
-    counting separators and line ends can: a plain file has (fields - 1) separators per line."""
-    newlines = separators = 0
-    last = b""
+    the count can: a short or blank line must be made up for by a long one, and the plain read
+    refuses any line with too many fields."""
+    newlines = separators = returns = crlf = 0
+    previous = -1  # the last byte of the previous chunk
+    last_line_end = -1  # offset of the last LF seen
+    offset = 0
     sep = ord(separator)
     with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
             if b'"' in chunk:
                 return None
             codes = np.frombuffer(chunk, dtype=np.uint8)  # numpy counts bytes about twice as fast as bytes.count
-            newlines += int(np.count_nonzero(codes == ord("\n")))
+            is_lf = codes == ord("\n")
+            ends = np.flatnonzero(is_lf)
+            if ends.size:
+                gaps = np.diff(ends, prepend=last_line_end - offset)
+                if int(gaps.max()) > MAX_LINE_BYTES:
+                    return None
+                last_line_end = offset + int(ends[-1])
+            elif offset + codes.size - last_line_end > MAX_LINE_BYTES:
+                return None
+            newlines += ends.size
             separators += int(np.count_nonzero(codes == sep))
-            last = chunk[-1:]
-    lines = newlines + (last != b"\n")
+            is_cr = codes == ord("\r")
+            chunk_returns = int(np.count_nonzero(is_cr))
+            if chunk_returns or previous == ord("\r"):
+                returns += chunk_returns
+                crlf += int(np.count_nonzero(is_cr[:-1] & is_lf[1:])) + (previous == ord("\r") and bool(is_lf[0]))
+            previous = int(codes[-1])
+            offset += codes.size
+    if offset - last_line_end > MAX_LINE_BYTES:
+        return None
+    if returns and not returns == crlf == newlines:  # a CR on its own, or LF and CRLF mixed
+        return None
+    lines = newlines + (previous != ord("\n"))
     return lines if separators == lines * (fields - 1) else None
 
 
 def _read_csv_plain(path: Path, separator: str, types: Mapping[str, pl.DataType]) -> pl.DataFrame | None:
     """The fastest path, for a plain file (see `_plain_line_count`): read by Polars, the contract's
     number columns parsed as it reads. None when the file is not plain or a number does not parse.
-    As in `_read_csv_typed`, text, timestamps and dates keep their own parsing rules in validation."""
+    Only numbers are typed here (Polars parses them as validation's strict cast does): text,
+    timestamps and dates keep their own parsing rules in validation."""
     names = _header(path, separator)
     lines = _plain_line_count(path, separator, len(names))
     if lines is None:
         return None
-    schema = {f"c{i}": types.get(name.lower(), pl.String) if types.get(name.lower()) in _DUCKDB_NUMBERS else pl.String for i, name in enumerate(names)}
+    schema = {f"c{i}": types.get(name.lower(), pl.String) if types.get(name.lower()) in _NUMBERS else pl.String for i, name in enumerate(names)}
     try:
         rows = pl.read_csv(path, has_header=False, skip_rows=1, separator=separator, quote_char=None, schema=schema, encoding="utf8")
     except pl.exceptions.PolarsError:  # whatever Polars refuses, DuckDB reads and names line by line
         return None
     if rows.height != lines - 1:  # a header and one row per line, or something is off: let DuckDB read it
         return None
-    return _numbered(rows.rename({f"c{i}": name for i, name in enumerate(names)}))
-
-
-def _read_csv_typed(path: Path, separator: str, types: Mapping[str, pl.DataType]) -> pl.DataFrame | None:
-    """The fast path for a clean file: the contract's number columns parsed by DuckDB as it reads.
-
-    Returns None when any line is malformed or any number does not parse (the file is then read
-    as text, line by line, so each problem is quarantined with its row). Only numbers are typed
-    here: text, timestamps and dates keep their own parsing rules in validation."""
-    names = _header(path, separator)
-    columns = {f"c{i}": _DUCKDB_NUMBERS.get(types.get(name.lower()), "varchar") for i, name in enumerate(names)}
-    if all(t == "varchar" for t in columns.values()):
-        return None
-    con = duckdb.connect()
-    try:
-        rows = con.sql(
-            """
-            select * from read_csv(
-                $path, header = true, delim = $sep, quote = '"', escape = '"',
-                auto_detect = false, columns = $columns, strict_mode = true, null_padding = false
-            )
-            """,
-            params={"path": str(path), "sep": separator, "columns": columns},
-        ).pl()
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
     return _numbered(rows.rename({f"c{i}": name for i, name in enumerate(names)}))
 
 

@@ -205,14 +205,15 @@ def _presence(source: Source, raw_types: pl.Schema, canonical: set[str]) -> dict
     """Per contract column: an expression for "the file holds a value here", or None when that needs
     the tolerant check (text that may be blank or may not parse).
 
-    `canonical` columns cast strictly (every value parsed, nothing blank); a column read already in
-    its contract type, or text kept as text, is present exactly when its value is not null."""
+    `canonical` columns cast strictly (every value parsed, nothing blank); a number or date column
+    read already in its contract type, or text read as text, is present exactly when its value is
+    not null (anything else, e.g. a categorical from Parquet, may hold blank text)."""
     presence: dict[str, pl.Expr | None] = {}
     for c, dtype in source.columns.items():
         raw_type = raw_types.get(c, pl.String)
         if c in canonical or (raw_type == dtype and dtype != pl.String):
             presence[c] = pl.col(f"__raw_{c}").is_not_null()
-        elif dtype == pl.String:
+        elif dtype == pl.String and raw_type == pl.String:
             presence[c] = pl.col(c).is_not_null()  # blank text was made null when typed
         else:
             presence[c] = None

@@ -50,7 +50,7 @@ def alerts_frame(alerts: Iterable[Alert]) -> pl.DataFrame:
     return pl.DataFrame([a.as_row() for a in alerts], schema=ALERT_SCHEMA)
 
 
-def _with_retry(action, attempts: int = 20, wait: float = 1.5):
+def with_retry(action, attempts: int = 20, wait: float = 1.5):
     """DuckDB takes one writer per file: wait for another process's writer to finish."""
     for attempt in range(attempts):
         try:
@@ -81,7 +81,7 @@ def record_outcomes(
             replace_table(con, SCHEMA, TABLE, alerts_frame(update.alerts))
             return update
 
-    update = _with_retry(write)
+    update = with_retry(write)
     for alert in update.resolved:
         log.info(f"quality alert resolved: {alert.check} on {alert.asset} {alert.subject}".rstrip())
     report = deliver(update.notify, log, data_dir=str(paths().data_dir))

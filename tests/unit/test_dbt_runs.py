@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
+
+import pytest
 
 from pipelines.defs.dbt.assets import dbt_run_folder, prune_dbt_runs
 
 
-def test_only_the_newest_builds_keep_their_dbt_artifacts() -> None:
+def test_only_the_newest_builds_keep_their_dbt_artifacts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMNISTOCK_DATA_DIR", str(tmp_path))
     folders = [dbt_run_folder(f"run-{n:02d}") for n in range(13)]
     for n, folder in enumerate(folders):
         folder.mkdir(parents=True)

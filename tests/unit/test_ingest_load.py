@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from pipelines.contract import SOURCES
 from pipelines.ingest.discover import folder_deliveries
@@ -157,48 +158,50 @@ def test_an_empty_source_reads_as_a_typed_empty_table(tmp_path: Path) -> None:
     assert frame.height == 0 and frame.columns[: len(SOURCES["transfers"].columns)] == list(SOURCES["transfers"].columns)
 
 
-def test_reading_with_the_contract_types_changes_nothing_but_speed(tmp_path: Path) -> None:
+def test_the_fast_read_changes_nothing_but_speed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file gives the same rows and quarantine through the plain read (Polars, numbers typed)
+    as through DuckDB's text read alone, which names every malformed line."""
+    from pipelines.ingest import readers
     from pipelines.ingest.load import check_deliveries
 
     lines = "order_id,line_no,sku,qty,unit_price,discount\n"
-    clean = write(tmp_path / "clean/order_lines/a.csv", lines + "O1,1,SKU1,2,10.5,0\nO1,2,SKU2,1,3,\n")
-    # "12.0" is a whole number, "x" is not, "-1" is negative: the typed read gives up, the text read names each
-    messy = write(tmp_path / "messy/order_lines/a.csv", lines + "O1,1,SKU1,12.0,10.5,0\nO1,2,SKU2,x,3,0\nO2,1,SKU1,-1,1,0\n")
-    # numbers that parse, but required cells left blank: the typed read is taken and must still name them
-    gaps = write(tmp_path / "gaps/order_lines/a.csv", lines + "O1,1,SKU1,2,10.5,0\nO1,2,  ,1,3,0\nO2,1,SKU1,,1,0\n")
-    # quoted fields: the plain read gives up, the typed read takes it
-    quoted = write(tmp_path / "quoted/order_lines/a.csv", lines + '"O1",1,"SKU1",2,10.5,0\nO1,2,"SKU, big",1,3,\n')
-    lines_source = SOURCES["order_lines"]
-    from pipelines.ingest.readers import _read_csv_plain, _read_csv_typed
+    files = {
+        "clean": lines + "O1,1,SKU1,2,10.5,0\nO1,2,SKU2,1,3,\nO2,1,SKU3,+5,1e3,.5\n",
+        # numbers the plain read does not parse: it gives up, and the text read names each
+        "messy": lines + "O1,1,SKU1,12.0,10.5,0\nO1,2,SKU2,x,3,0\nO2,1,SKU1,-1,1,0\nO3,1,SKU1,1.5,1,0\n"
+        "O3,2,SKU1,0x10,1,0\nO3,3,SKU1,1_000,1,0\nO3,4,SKU1,1,1_000,0\nO3,5,SKU1, 2 ,1,0\n",
+        # numbers that parse, but required cells left blank: the plain read is taken and must still name them
+        "gaps": lines + "O1,1,SKU1,2,10.5,0\nO1,2,  ,1,3,0\nO2,1,SKU1,,1,0\n",
+        # quoted fields: only the text read takes them
+        "quoted": lines + '"O1",1,"SKU1",2,10.5,0\nO1,2,"SKU, big",1,3,\n',
+        "crlf": lines.replace("\n", "\r\n") + "O1,1,SKU1,2,10.5,0\r\nO1,2,SKU2,1,3,0\r\n",
+    }
+    source = SOURCES["order_lines"]
+    paths = {name: write(tmp_path / name / "order_lines/a.csv", text) for name, text in files.items()}
+    taken = {name: readers._read_csv_plain(path, ",", source.columns) is not None for name, path in paths.items()}
+    assert taken == {"clean": True, "messy": False, "gaps": True, "quoted": False, "crlf": True}
+    fast = {name: check_deliveries(source, folder_deliveries(path.parent, types=source.columns), NOW) for name, path in paths.items()}
+    monkeypatch.setattr(readers, "_read_csv_plain", lambda *args: None)
+    for name, path in paths.items():
+        text = check_deliveries(source, folder_deliveries(path.parent, types=source.columns), NOW)
+        assert fast[name][0].equals(text[0]) and fast[name][1].equals(text[1]), name
 
-    types = lines_source.columns
-    assert _read_csv_plain(clean, ",", types) is not None  # the fastest path is taken ...
-    assert _read_csv_plain(gaps, ",", types) is not None
-    assert _read_csv_plain(messy, ",", types) is None  # ... and given up on a bad number
-    assert _read_csv_plain(quoted, ",", types) is None
-    assert _read_csv_typed(quoted, ",", types) is not None  # the next path is taken ...
-    assert _read_csv_typed(messy, ",", types) is None  # ... and given up on a bad number too
-    for path in (clean, messy, gaps, quoted):
-        typed = check_deliveries(lines_source, folder_deliveries(path.parent, types=lines_source.columns), NOW)
-        text = check_deliveries(lines_source, folder_deliveries(path.parent), NOW)
-        assert typed[0].equals(text[0]) and typed[1].equals(text[1])
-    rows, quarantine = check_deliveries(lines_source, folder_deliveries(messy.parent, types=lines_source.columns), NOW)
-    assert rows.select("order_id", "line_no", "qty").rows() == [("O1", 1, 12)]
-    assert quarantine.select("row_number", "column_name", "value").rows() == [(2, "qty", "x"), (3, "qty", "-1")]
-    _, missing = check_deliveries(lines_source, folder_deliveries(gaps.parent, types=lines_source.columns), NOW)
-    assert missing.select("row_number", "column_name", "reason").rows() == [
+    rows, quarantine = fast["messy"]
+    assert rows.select("order_id", "line_no", "qty").rows() == [("O1", 1, 12), ("O3", 5, 2)]
+    assert quarantine.select("row_number", "column_name", "value").rows() == [
+        (2, "qty", "x"), (3, "qty", "-1"), (4, "qty", "1.5"), (5, "qty", "0x10"), (6, "qty", "1_000"), (7, "unit_price", "1_000"),
+    ]
+    assert fast["gaps"][1].select("row_number", "column_name", "reason").rows() == [
         (2, "sku", "required value is missing"),
         (3, "qty", "required value is missing"),
     ]
-    quoted_rows, _ = check_deliveries(lines_source, folder_deliveries(quoted.parent, types=lines_source.columns), NOW)
-    assert quoted_rows.select("order_id", "sku").rows() == [("O1", "SKU1"), ("O1", "SKU, big")]
-    clean_rows, _ = check_deliveries(lines_source, folder_deliveries(clean.parent, types=lines_source.columns), NOW)
-    assert clean_rows.select("qty", "unit_price", "discount").rows() == [(2, 10.5, 0.0), (1, 3.0, None)]
+    assert fast["quoted"][0].select("order_id", "sku").rows() == [("O1", "SKU1"), ("O1", "SKU, big")]
+    assert fast["clean"][0].select("qty", "unit_price", "discount").rows() == [(2, 10.5, 0.0), (1, 3.0, None), (5, 1000.0, 0.5)]
 
 
 def test_a_file_is_plain_only_when_every_line_holds_every_field(tmp_path: Path) -> None:
     """The fastest CSV read pads a short line with nulls; it is used only where no line can be short."""
-    from pipelines.ingest.readers import _plain_line_count, _read_csv_plain
+    from pipelines.ingest.readers import MAX_LINE_BYTES, _plain_line_count, _read_csv_plain
 
     def count(text: bytes) -> int | None:
         path = tmp_path / "f.csv"
@@ -220,6 +223,14 @@ def test_a_file_is_plain_only_when_every_line_holds_every_field(tmp_path: Path) 
     assert count(b"a,b,c\nx,1,y\n\nz,2,w\n") is None  # a blank line
     assert count(b'a,b,c\n"x,1",1,y\n') is None  # a quote: separators may sit inside fields
     assert count(b"a,b,c\rx,1,y\rz,2,w\r") is None  # old Mac line ends: not counted as lines
+    assert count(b"a,b,c\nx,1,y\rq\nz,2,w\n") is None  # a CR inside a line ends it for DuckDB
+    assert count(b"a,b,c\r\nx,1,y\nz,2,w\r\n") is None  # LF and CRLF mixed
+    assert count(b"a,b,c\r\nx,1,y\r\r\nz,2,w\r\n") is None  # a stray CR before the line end
+    # a line longer than DuckDB takes (its text read quarantines it): not plain, wherever it sits
+    long_value = b"v" * (MAX_LINE_BYTES + 1)
+    assert count(b"a,b,c\nx,1,y\n" + b"x,1," + long_value + b"\nz,2,w\n") is None
+    assert count(b"a,b,c\nx,1,y\n" + b"x,1," + long_value) is None
+    assert count(b"a,b,c\n" + b"x,1,y\n" * 400_000) == 400_001
 
 
 def test_a_line_cut_short_in_a_clean_looking_file_is_still_quarantined(tmp_path: Path) -> None:
@@ -229,3 +240,60 @@ def test_a_line_cut_short_in_a_clean_looking_file_is_still_quarantined(tmp_path:
     assert report.quarantine.select("row_number", "value").rows() == [(2, "O1,2,SKU2,1")]
     assert report.quarantine["reason"][0].startswith("malformed line: MISSING COLUMNS")
     assert sorted(current_rows(SOURCES["order_lines"], tmp_path / "raw")["order_id"]) == ["O1", "O2"]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 64 * 2**20])
+def test_the_plain_count_does_not_depend_on_where_reading_chunks_split_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    from pipelines.ingest import readers
+
+    monkeypatch.setattr(readers, "_CHUNK", chunk)
+    monkeypatch.setattr(readers, "MAX_LINE_BYTES", 12)
+    cases = {
+        b"a,b,c\nx,1,y\nz,2,w\n": 3,
+        b"a,b,c\r\nx,1,y\r\nz,2,w\r\n": 3,
+        b"a,b,c\r\nx,1,y\r\nz,2,w": 3,
+        b"a,b,c\nx,1,y\rq\nz,2,w\n": None,
+        b"a,b,c\r\nx,1,y\nz,2,w\r\n": None,
+        b"a,b,c\r\nx,1,y\r\r\nz,2,w\r\n": None,
+        b"a,b,c\nx,1,yyyyyyyy\nz,2,w\n": None,  # 13 bytes with its line end: over the (patched) limit
+        b"a,b,c\nz,2,w\nx,1,yyyyyyyy": None,
+        b"a,b,c\nx,1,yyyyyyy\nz,2,w\n": 3,  # 12 bytes: at the limit
+        b"a,b,c\nz,2,w\nx,1,yyyyyyy": 3,
+    }
+    for text, expected in cases.items():
+        path = tmp_path / "f.csv"
+        path.write_bytes(text)
+        assert readers._plain_line_count(path, ",", 3) == expected, (text, chunk)
+
+
+def test_a_run_cut_short_leaves_a_manifest_that_knows_every_row_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.ingest.raw_zone import RawZone
+
+    for n in (1, 2, 3):
+        write(tmp_path / f"landing/orders/{n}.csv", HEADER + PAID.format(n=n, d=n) + PAID.format(n=10, d=n))
+    real = RawZone.replace_delivery
+    written: list[str] = []
+
+    def crash_on_the_third(self, delivery_id, rows, quarantine):
+        if len(written) == 2:
+            raise OSError("disk full")
+        written.append(delivery_id)
+        return real(self, delivery_id, rows, quarantine)
+
+    monkeypatch.setattr(RawZone, "replace_delivery", crash_on_the_third)
+    with pytest.raises(OSError, match="disk full"):
+        ingest(tmp_path)
+    manifest = RawZone(tmp_path / "raw", ORDERS).manifest()
+    assert sorted(manifest["delivery_id"]) == sorted(written)  # every delivery with rows in the raw zone
+    (tmp_path / "landing/orders/2.csv").unlink()  # archived before the next run: its rows stay in the raw zone
+    monkeypatch.setattr(RawZone, "replace_delivery", real)
+    report = ingest(tmp_path)  # 1.csv is done, 2.csv has gone from the landing zone, 3.csv is new
+    log = by_file(report.log)
+    assert set(log) == {"1.csv", "2.csv", "3.csv"}
+    for row in log.values():
+        assert row["rows_read"] == row["rows_loaded"] + row["rows_replaced"] + row["rows_quarantined"] == 2
+    # O10 is in every file: its current version is the latest delivery's; nothing is counted twice
+    assert report.current_rows == 4 == current_rows(ORDERS, tmp_path / "raw").height
+    assert [r["rows_loaded"] for r in sorted(log.values(), key=lambda r: r["seq"])] == [1, 1, 2]

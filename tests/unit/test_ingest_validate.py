@@ -122,3 +122,14 @@ def test_repeated_key_hashes_marks_every_row_whose_key_repeats():
     assert marked.to_list() == keys.select(pl.struct("order_id", "line_no").is_duplicated()).to_series().to_list()
     assert may_repeat_keys(keys, ["order_id", "line_no"])
     assert not may_repeat_keys(keys.head(3000), ["order_id", "line_no"])
+
+
+def test_blank_text_is_missing_whatever_type_the_file_gave_it() -> None:
+    """A Parquet delivery may hold text as categorical: blank is still missing there."""
+    rows = pl.DataFrame(
+        {"order_id": ["O1", "O1"], "line_no": [1, 2], "sku": ["SKU1", "  "], "qty": [1, 1]},
+        schema_overrides={"sku": pl.Categorical()},
+    ).with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+    result = validate(rows, SOURCES["order_lines"], "f.parquet", NOW)
+    assert result.quarantine.select("row_number", "column_name", "reason").rows() == [(2, "sku", "required value is missing")]
+    assert result.valid["sku"].to_list() == ["SKU1"]

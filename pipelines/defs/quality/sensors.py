@@ -43,15 +43,20 @@ def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
 
 
 def has_open_run_failure(asset: str) -> bool:
-    """Whether the job's `run_failure` alert is open (False when the warehouse cannot be read now)."""
-    from pipelines.quality.store import read_alerts
+    """Whether the job's `run_failure` alert is open; waits (like every alert write) while another
+    process writes the warehouse, and raises if it never can read it."""
+    from pipelines.quality.store import read_alerts, with_retry
+    from pipelines.settings import paths
     from pipelines.warehouse import connect
 
-    try:
+    if not paths().warehouse.exists():
+        return False
+
+    def read() -> bool:
         with connect(read_only=True) as con:
             return any(a.is_open and a.check == "run_failure" and a.asset == asset for a in read_alerts(con))
-    except Exception:  # noqa: BLE001 — no warehouse yet, or a writer holds it: try at the next success
-        return False
+
+    return with_retry(read)
 
 
 @dg.run_status_sensor(
@@ -62,5 +67,10 @@ def has_open_run_failure(asset: str) -> bool:
 )
 def run_success_resolves(context: dg.RunStatusSensorContext) -> None:
     asset = f"job/{context.dagster_run.job_name}"
-    if has_open_run_failure(asset):
+    try:
+        open_failure = has_open_run_failure(asset)
+    except Exception as exc:  # noqa: BLE001 — a writer held the warehouse throughout: try at the next success
+        context.log.warning(f"could not read the alerts to resolve {asset}: {exc}")
+        return
+    if open_failure:
         record_outcomes([], [("run_failure", asset)], context.dagster_run.run_id, context.log)
