@@ -11,6 +11,7 @@ quarantines them and the rest of the file loads.
 from __future__ import annotations
 
 import csv
+import mmap
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -95,46 +96,60 @@ MAX_LINE_BYTES = 2_000_000  # DuckDB's max_line_size: a longer line is quarantin
 
 def _plain_line_count(path: Path, separator: str, fields: int) -> int | None:
     """The number of lines when the file is plain, else None. Plain: no quote character anywhere;
-    lines end in LF, or all in CRLF (no other CR); no line longer than DuckDB's limit (MAX_LINE_BYTES);
-    and exactly (fields - 1) separators per line on average.
+    lines end in LF, or all in CRLF (no other CR); no line near DuckDB's length limit (see
+    `_no_long_line`); and exactly (fields - 1) separators per line on average.
 
     A reader that pads a short line with nulls cannot tell it from a line with empty last fields;
     the count can: a short or blank line must be made up for by a long one, and the plain read
     refuses any line with too many fields."""
-    newlines = separators = returns = crlf = 0
-    previous = -1  # the last byte of the previous chunk
-    last_line_end = -1  # offset of the last LF seen
-    offset = 0
-    sep = ord(separator)
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            if b'"' in chunk:
-                return None
-            codes = np.frombuffer(chunk, dtype=np.uint8)  # numpy counts bytes about twice as fast as bytes.count
-            is_lf = codes == ord("\n")
-            ends = np.flatnonzero(is_lf)
-            if ends.size:
-                gaps = np.diff(ends, prepend=last_line_end - offset)
-                if int(gaps.max()) > MAX_LINE_BYTES:
-                    return None
-                last_line_end = offset + int(ends[-1])
-            elif offset + codes.size - last_line_end > MAX_LINE_BYTES:
-                return None
-            newlines += ends.size
-            separators += int(np.count_nonzero(codes == sep))
-            is_cr = codes == ord("\r")
-            chunk_returns = int(np.count_nonzero(is_cr))
-            if chunk_returns or previous == ord("\r"):
-                returns += chunk_returns
-                crlf += int(np.count_nonzero(is_cr[:-1] & is_lf[1:])) + (previous == ord("\r") and bool(is_lf[0]))
-            previous = int(codes[-1])
-            offset += codes.size
-    if offset - last_line_end > MAX_LINE_BYTES:
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        counts = _byte_counts(data, ord(separator))  # its numpy views of the map are gone on return
+    if counts is None:
         return None
+    newlines, separators, returns, crlf, last = counts
     if returns and not returns == crlf == newlines:  # a CR on its own, or LF and CRLF mixed
         return None
-    lines = newlines + (previous != ord("\n"))
+    lines = newlines + (last != ord("\n"))
     return lines if separators == lines * (fields - 1) else None
+
+
+def _byte_counts(data: mmap.mmap, sep: int) -> tuple[int, int, int, int, int] | None:
+    """(LFs, separators, CRs, CRLFs, last byte) of a file with no quote and no overlong line, else None."""
+    newlines = separators = returns = crlf = 0
+    previous = -1  # the last byte of the previous chunk
+    run = 0  # bytes since the last LF
+    for start in range(0, len(data), _CHUNK):
+        end = min(start + _CHUNK, len(data))
+        if data.find(b'"', start, end) >= 0:
+            return None
+        codes = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)  # a view, not a copy
+        is_lf = codes == ord("\n")
+        first, last = data.find(b"\n", start, end), data.rfind(b"\n", start, end)
+        if first < 0:
+            run += end - start
+        elif run + first - start >= MAX_LINE_BYTES or not _no_long_line(is_lf):
+            return None
+        else:
+            run = end - 1 - last
+        if run >= MAX_LINE_BYTES:
+            return None
+        newlines += int(np.count_nonzero(is_lf))
+        separators += int(np.count_nonzero(codes == sep))
+        if previous == ord("\r") or data.find(b"\r", start, end) >= 0:
+            is_cr = codes == ord("\r")
+            returns += int(np.count_nonzero(is_cr))
+            crlf += int(np.count_nonzero(is_cr[:-1] & is_lf[1:])) + (previous == ord("\r") and bool(is_lf[0]))
+        previous = data[end - 1]
+    return newlines, separators, returns, crlf, previous
+
+
+def _no_long_line(is_lf: np.ndarray) -> bool:
+    """True when no line inside the chunk can reach MAX_LINE_BYTES: every aligned block of half that
+    size holds a line end (a longer run of bytes without one would hold a whole block). May say
+    False for a line of more than half the limit: such a file is simply read by DuckDB."""
+    block = max(1, MAX_LINE_BYTES // 2)
+    whole = is_lf.size // block * block
+    return bool(is_lf[:whole].reshape(-1, block).any(axis=1).all()) if whole else True
 
 
 def _read_csv_plain(path: Path, separator: str, types: Mapping[str, pl.DataType]) -> pl.DataFrame | None:

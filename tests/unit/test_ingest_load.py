@@ -242,30 +242,38 @@ def test_a_line_cut_short_in_a_clean_looking_file_is_still_quarantined(tmp_path:
     assert sorted(current_rows(SOURCES["order_lines"], tmp_path / "raw")["order_id"]) == ["O1", "O2"]
 
 
-@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 64 * 2**20])
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7, 64 * 2**20])
 def test_the_plain_count_does_not_depend_on_where_reading_chunks_split_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
     from pipelines.ingest import readers
 
+    def count(text: bytes) -> int | None:
+        path = tmp_path / "f.csv"
+        path.write_bytes(text)
+        return readers._plain_line_count(path, ",", 3)
+
     monkeypatch.setattr(readers, "_CHUNK", chunk)
-    monkeypatch.setattr(readers, "MAX_LINE_BYTES", 12)
-    cases = {
+    line_ends = {
         b"a,b,c\nx,1,y\nz,2,w\n": 3,
         b"a,b,c\r\nx,1,y\r\nz,2,w\r\n": 3,
         b"a,b,c\r\nx,1,y\r\nz,2,w": 3,
         b"a,b,c\nx,1,y\rq\nz,2,w\n": None,
         b"a,b,c\r\nx,1,y\nz,2,w\r\n": None,
         b"a,b,c\r\nx,1,y\r\r\nz,2,w\r\n": None,
-        b"a,b,c\nx,1,yyyyyyyy\nz,2,w\n": None,  # 13 bytes with its line end: over the (patched) limit
-        b"a,b,c\nz,2,w\nx,1,yyyyyyyy": None,
-        b"a,b,c\nx,1,yyyyyyy\nz,2,w\n": 3,  # 12 bytes: at the limit
-        b"a,b,c\nz,2,w\nx,1,yyyyyyy": 3,
     }
-    for text, expected in cases.items():
-        path = tmp_path / "f.csv"
-        path.write_bytes(text)
-        assert readers._plain_line_count(path, ",", 3) == expected, (text, chunk)
+    for text, expected in line_ends.items():
+        assert count(text) == expected, (text, chunk)
+    monkeypatch.setattr(readers, "MAX_LINE_BYTES", 12)  # lines of 6 bytes are surely short, 13 surely long
+    lengths = {
+        b"a,b,c\n1,2,3\n4,5,6\n": 3,
+        b"a,b,c\n1,2,3\n4,5,6": 3,
+        b"a,b,c\nx,1,yyyyyyyy\nz,2,w\n": None,
+        b"a,b,c\nz,2,w\nx,1,yyyyyyyy": None,
+        b"x,1,yyyyyyyy\na,b,c\n": None,
+    }
+    for text, expected in lengths.items():
+        assert count(text) == expected, (text, chunk)
 
 
 def test_a_run_cut_short_leaves_a_manifest_that_knows_every_row_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
