@@ -178,8 +178,8 @@ def ingest_source(
         }
         # recorded at once (rows_loaded unknown until the recount): a run cut short here leaves no
         # rows in the raw zone that the manifest does not know, and the next run recounts
-        zone.write_manifest(_manifest(entries))
-    log = _manifest(entries)
+        zone.record_pending(entries[delivery.delivery_id])
+    log = pl.DataFrame(list(entries.values()), schema=MANIFEST_SCHEMA, orient="row") if entries else pl.DataFrame(schema=MANIFEST_SCHEMA)
     if report.checked or full_refresh or log["rows_loaded"].null_count():
         log, report.current_rows = _with_current_counts(log, zone)
     else:
@@ -189,10 +189,6 @@ def ingest_source(
     report.quarantine = pl.concat(found, how="vertical") if found else pl.DataFrame(schema=QUARANTINE_SCHEMA)
     report.days_written = sorted(days)
     return report
-
-
-def _manifest(entries: dict[str, dict]) -> pl.DataFrame:
-    return pl.DataFrame(list(entries.values()), schema=MANIFEST_SCHEMA, orient="row") if entries else pl.DataFrame(schema=MANIFEST_SCHEMA)
 
 
 def _checked_one_ahead(

@@ -5,6 +5,7 @@
     raw/<source>/_empty.parquet                          typed and empty: the folder always reads
     raw/_quarantine/<source>/<delivery_id>.parquet       what that delivery broke, row by row
     raw/_manifest/<source>.parquet                       one row per delivery ever ingested
+    raw/_manifest/<source>.pending/<delivery_id>.parquet a delivery written since (folded in at the run's end)
 
 Every row keeps its lineage (`_delivery_id`, `_delivery_seq`, `_row`, `_file`,
 `_ingested_at`), so a staged row can be traced to the file and record it came from. A delivery ingested
@@ -61,6 +62,7 @@ class RawZone:
         self.root = raw_root
         self.folder = raw_root / source.name
         self.manifest_path = raw_root / "_manifest" / f"{source.name}.parquet"
+        self.pending_dir = raw_root / "_manifest" / f"{source.name}.pending"
         self.quarantine_dir = raw_root / "_quarantine" / source.name
 
     @property
@@ -82,16 +84,34 @@ class RawZone:
         shutil.rmtree(self.folder, ignore_errors=True)
         shutil.rmtree(self.quarantine_dir, ignore_errors=True)
         self.manifest_path.unlink(missing_ok=True)
+        shutil.rmtree(self.pending_dir, ignore_errors=True)
 
     def manifest(self) -> pl.DataFrame:
-        if not self.manifest_path.exists():
-            return pl.DataFrame(schema=MANIFEST_SCHEMA)
-        return pl.read_parquet(self.manifest_path).cast(dict(MANIFEST_SCHEMA))
+        """One row per delivery: the manifest file, with the entries of deliveries written since
+        (a run cut short leaves them pending) in place of their older rows."""
+        recorded = pl.read_parquet(self.manifest_path).cast(dict(MANIFEST_SCHEMA)) if self.manifest_path.exists() else None
+        pending = sorted(self.pending_dir.glob("*.parquet")) if self.pending_dir.is_dir() else []
+        if not pending:
+            return recorded if recorded is not None else pl.DataFrame(schema=MANIFEST_SCHEMA)
+        since = pl.concat([pl.read_parquet(p).cast(dict(MANIFEST_SCHEMA)) for p in pending])
+        if recorded is None:
+            return since
+        return pl.concat([recorded.filter(~pl.col("delivery_id").is_in(since["delivery_id"].implode())), since])
+
+    def record_pending(self, entry: dict) -> None:
+        """Note one delivery's manifest entry as soon as its rows are in place (a small file, so a
+        run of many deliveries does not rewrite the whole manifest after each)."""
+        self.pending_dir.mkdir(parents=True, exist_ok=True)
+        temporary = self.pending_dir / f"{entry['delivery_id']}.tmp"
+        pl.DataFrame([entry], schema=MANIFEST_SCHEMA, orient="row").write_parquet(temporary)
+        temporary.replace(temporary.with_suffix(".parquet"))
 
     def write_manifest(self, manifest: pl.DataFrame) -> None:
+        """Replace the manifest file with `manifest`, which includes every pending entry."""
         temporary = self.manifest_path.with_suffix(".tmp")
         manifest.select(MANIFEST_SCHEMA.names()).sort("seq").write_parquet(temporary)
         temporary.replace(self.manifest_path)
+        shutil.rmtree(self.pending_dir, ignore_errors=True)
 
     @property
     def rebuild_marker(self) -> Path:

@@ -293,8 +293,8 @@ def test_a_run_cut_short_leaves_a_manifest_that_knows_every_row_written(tmp_path
     monkeypatch.setattr(RawZone, "replace_delivery", crash_on_the_third)
     with pytest.raises(OSError, match="disk full"):
         ingest(tmp_path)
-    manifest = RawZone(tmp_path / "raw", ORDERS).manifest()
-    assert sorted(manifest["delivery_id"]) == sorted(written)  # every delivery with rows in the raw zone
+    zone = RawZone(tmp_path / "raw", ORDERS)
+    assert sorted(zone.manifest()["delivery_id"]) == sorted(written)  # every delivery with rows in the raw zone
     (tmp_path / "landing/orders/2.csv").unlink()  # archived before the next run: its rows stay in the raw zone
     monkeypatch.setattr(RawZone, "replace_delivery", real)
     report = ingest(tmp_path)  # 1.csv is done, 2.csv has gone from the landing zone, 3.csv is new
@@ -305,3 +305,5 @@ def test_a_run_cut_short_leaves_a_manifest_that_knows_every_row_written(tmp_path
     # O10 is in every file: its current version is the latest delivery's; nothing is counted twice
     assert report.current_rows == 4 == current_rows(ORDERS, tmp_path / "raw").height
     assert [r["rows_loaded"] for r in sorted(log.values(), key=lambda r: r["seq"])] == [1, 1, 2]
+    assert not zone.pending_dir.exists()  # folded into the manifest file
+    assert zone.manifest().equals(pl.read_parquet(zone.manifest_path))
