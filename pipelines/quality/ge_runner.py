@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.quality.severity import Severity, worst
-from pipelines.quality.suites import ExpectationSpec, SuiteSpec
+from pipelines.quality.suites import ExpectationSpec, SuiteSpec, unknown_column
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -131,6 +131,18 @@ def prune_results(data_dir: Path, keep: int = RESULTS_KEPT) -> int:
     return deleted
 
 
+def with_unknown_references(frame: pd.DataFrame, spec: SuiteSpec) -> pd.DataFrame:
+    """The frame with `unknown_<column>` for each reference of the suite: the value where the master
+    data does not know it, else null."""
+    if not spec.references:
+        return frame
+    frame = frame.copy(deep=False)
+    for column, known in spec.references:
+        values = frame[column]
+        frame[unknown_column(column)] = values.where(values.notna() & ~values.isin(known))
+    return frame
+
+
 def run_suites(
     data_dir: Path, batches: list[tuple[SuiteSpec, pd.DataFrame]], build_docs: bool = True, keep: int = RESULTS_KEPT
 ) -> list[SuiteResult]:
@@ -153,7 +165,7 @@ def run_suites(
             gx.ExpectationSuite(name=spec.name, expectations=[_expectation(e) for e in spec.expectations])
         )
         validation = context.validation_definitions.add_or_update(gx.ValidationDefinition(name=spec.name, data=batch, suite=suite))
-        outcome = validation.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
+        outcome = validation.run(batch_parameters={"dataframe": with_unknown_references(frame, spec)}, result_format="SUMMARY")
         failures = []
         for item in outcome.results:
             if item.success:

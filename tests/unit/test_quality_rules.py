@@ -162,7 +162,7 @@ def test_raw_suites_follow_the_contract() -> None:
     assert labels["keys:ColumnValuesToNotBeNull(order_id)"] is Severity.CRITICAL
     assert labels["keys:CompoundColumnsToBeUnique(['order_id', 'updated_at', '_delivery_id'])"] is Severity.CRITICAL
     assert labels["values:ColumnValuesToBeInSet(status)"] is Severity.CRITICAL
-    assert labels["references:ColumnValuesToBeInSet(channel_id)"] is Severity.WARN
+    assert labels["references:ColumnValuesToBeNull(unknown_channel_id)"] is Severity.WARN
     snapshots = raw_source_suite(SOURCES["wms_snapshots"])
     assert any(e.label == "ranges:ColumnValuesToBeBetween(qty)" and e.severity is Severity.CRITICAL for e in snapshots.expectations)
     # lot_no is part of the key but optional: never required to be non-null
