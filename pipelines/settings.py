@@ -6,7 +6,7 @@ Under it:
     landing/<source>/   files as the channels and warehouses deliver them (any names, CSV/Parquet/JSONL)
     raw/<source>/       what ingestion accepted, as Parquet in the contract's types
     raw/_quarantine/    rows and files that broke the contract, with the reason
-    raw/_ingestion_log/ one row per ingested file: rows read, loaded, quarantined
+    raw/_manifest/      one row per ingested file: rows read = loaded + replaced + quarantined
     truth/              the generator's ground truth (never read by the pipeline)
     warehouse/omnistock.duckdb   the DuckDB warehouse dbt builds
     dagster/            the Dagster instance's storage (runs, events, schedules)
@@ -38,10 +38,6 @@ class Paths:
     @property
     def quarantine(self) -> Path:
         return self.raw / "_quarantine"
-
-    @property
-    def ingestion_log(self) -> Path:
-        return self.raw / "_ingestion_log"
 
     @property
     def truth(self) -> Path:

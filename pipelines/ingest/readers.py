@@ -161,7 +161,8 @@ def _read_csv_plain(path: Path, separator: str, types: Mapping[str, pl.DataType]
     lines = _plain_line_count(path, separator, len(names))
     if lines is None:
         return None
-    schema = {f"c{i}": types.get(name.lower(), pl.String) if types.get(name.lower()) in _NUMBERS else pl.String for i, name in enumerate(names)}
+    typed = [types.get(name.lower()) for name in names]
+    schema = {f"c{i}": dtype if dtype in _NUMBERS else pl.String for i, dtype in enumerate(typed)}
     try:
         rows = pl.read_csv(path, has_header=False, skip_rows=1, separator=separator, quote_char=None, schema=schema, encoding="utf8")
     except pl.exceptions.PolarsError:  # whatever Polars refuses, DuckDB reads and names line by line
