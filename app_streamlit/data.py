@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from pipelines.query import open_read_only
 from pipelines.settings import paths
 
 MISSING_WAREHOUSE = (
@@ -49,8 +50,10 @@ class Warehouse:
     path: str
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        # locked down as `omnistock sql` is: no file but the raw zone's Parquet (staging views) is read
+        raw = Path(self.path).parent.parent / "raw"
         try:
-            with duckdb.connect(self.path, read_only=True) as con:
+            with open_read_only(Path(self.path), raw) as con:
                 return con.execute(sql, list(params)).df()
         except duckdb.IOException as error:  # the writer holds the lock
             raise WarehouseBusy(BUSY_WAREHOUSE.format(error=str(error).splitlines()[0])) from error

@@ -73,12 +73,22 @@ def sql(
     query: Annotated[Optional[str], typer.Argument(help="One SQL query; omit it for an interactive prompt.")] = None,
     data_dir: DataDirOption = None,
     max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", help="Write the query's whole result to this .csv or .parquet file instead of printing it."),
+    ] = None,
 ) -> None:
-    """Query the warehouse read-only, e.g. omnistock sql "select * from marts.inventory_sales_layer limit 5"."""
+    """Query the warehouse read-only, e.g. omnistock sql "select * from marts.inventory_sales_layer limit 5".
+
+    The query reads the warehouse and nothing else: no file is read or written by SQL
+    (COPY, read_csv, ATTACH and the like are refused); --out exports a result."""
     from pipelines.query import interactive, print_query
 
     if query:
-        raise typer.Exit(code=print_query(query, data_dir, max_rows))
+        raise typer.Exit(code=print_query(query, data_dir, max_rows, out))
+    if out:
+        typer.echo("--out needs a query: omnistock sql \"select ...\" --out FILE.csv", err=True)
+        raise typer.Exit(code=2)
     interactive(data_dir, max_rows)
 
 

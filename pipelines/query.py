@@ -1,7 +1,20 @@
-"""Read-only SQL against the warehouse, printed as readable tables."""
+"""Read-only SQL against the warehouse, printed as readable tables (or exported with `--out`).
+
+Read-only means the query touches nothing but the warehouse. The file is opened
+read-only, and then, before any user SQL runs, DuckDB's access to the file system is
+switched off (`enable_external_access = false`) except for reading the data folder's
+raw zone (`allowed_directories`: the staging views read raw/<source>/**/*.parquet),
+and the configuration is locked (`lock_configuration`), so no query can switch it back.
+So `read_csv('/etc/passwd')`, `read_text(...)`, `ATTACH`, `INSTALL` and `COPY ... TO`
+anywhere outside raw/ fail with DuckDB's "file system operations are disabled". Only
+statements that read run (SELECT, SHOW, DESCRIBE, SUMMARIZE, EXPLAIN, PRAGMA, CALL): a
+`COPY ... TO` into raw/ or an `EXPORT DATABASE` is refused before DuckDB sees it.
+Exporting a result is the explicit `--out FILE.csv|FILE.parquet`, written by omnistock.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -12,15 +25,62 @@ from pipelines.settings import Paths, data_dir
 
 console = Console()
 
+READING_STATEMENTS = frozenset(
+    {
+        duckdb.StatementType.SELECT,  # also SHOW, DESCRIBE, SUMMARIZE, FROM-first, VALUES
+        duckdb.StatementType.EXPLAIN,
+        duckdb.StatementType.PRAGMA,  # pragmas that change settings fail: the configuration is locked
+        duckdb.StatementType.CALL,  # table functions
+        duckdb.StatementType.MULTI,  # PIVOT
+    }
+)
+EXPORT_SUFFIXES = (".csv", ".parquet")
+# folders of the data folder the pipeline owns: an export must not overwrite what it reads or writes
+OWNED_FOLDERS = ("landing", "raw", "warehouse", "dagster", "exports", "quality", "truth")
+
+
+class NotReadOnly(duckdb.Error):
+    """A statement that would change something; omnistock sql only reads."""
+
+
+def lock_down(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
+    """No file system access but reading `raw` (the staging views' Parquet), settings locked."""
+    con.execute("set allowed_directories = $directories", {"directories": [f"{raw}{os.sep}"]})
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
+
+
+def open_read_only(warehouse: Path, raw: Path) -> duckdb.DuckDBPyConnection:
+    """The warehouse, read-only and locked down (also the dashboards' connection)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        lock_down(con, raw)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
 
 def connect(data: Path | None = None) -> duckdb.DuckDBPyConnection:
-    warehouse = Paths((data or data_dir()).expanduser().resolve()).warehouse
-    if not warehouse.exists():
-        raise SystemExit(f"No warehouse at {warehouse}: run `omnistock run` (or `make demo`) first.")
-    return duckdb.connect(str(warehouse), read_only=True)
+    where = Paths((data or data_dir()).expanduser().resolve())
+    if not where.warehouse.exists():
+        raise SystemExit(f"No warehouse at {where.warehouse}: run `omnistock run` (or `make demo`) first.")
+    return open_read_only(where.warehouse, where.raw)
+
+
+def check_read_only(con: duckdb.DuckDBPyConnection, query: str) -> int:
+    """Refuse a query with any statement that is not a read; returns the number of statements."""
+    statements = con.extract_statements(query)
+    for statement in statements:
+        if statement.type not in READING_STATEMENTS:
+            kind = statement.type.name.lower()
+            hint = " (to save a result, use: omnistock sql QUERY --out FILE.csv|FILE.parquet)" if kind in ("copy", "export") else ""
+            raise NotReadOnly(f"omnistock sql is read-only: {kind.upper()} statements are refused{hint}")
+    return len(statements)
 
 
 def render(con: duckdb.DuckDBPyConnection, query: str, max_rows: int) -> Table:
+    check_read_only(con, query)
     cursor = con.execute(query)
     columns = [d[0] for d in cursor.description] if cursor.description else []
     rows = cursor.fetchmany(max_rows + 1)
@@ -32,10 +92,61 @@ def render(con: duckdb.DuckDBPyConnection, query: str, max_rows: int) -> Table:
     return table
 
 
-def print_query(query: str, data: Path | None, max_rows: int) -> int:
+def export_target(out: Path, data: Path | None = None) -> Path:
+    """Where `--out` writes: a .csv or .parquet file outside the folders the pipeline owns."""
+    target = out.expanduser().resolve()
+    if target.suffix.lower() not in EXPORT_SUFFIXES:
+        raise ValueError(f"--out {out}: name a .csv or .parquet file")
+    data_folder = (data or data_dir()).expanduser().resolve()
+    for name in OWNED_FOLDERS:
+        if target.is_relative_to(data_folder / name):
+            raise ValueError(f"--out {out}: {data_folder / name} belongs to the pipeline; write the result elsewhere")
+    if target.is_dir():
+        raise ValueError(f"--out {out} is a folder; name a file")
+    return target
+
+
+def export_query(con: duckdb.DuckDBPyConnection, query: str, target: Path, batch_rows: int = 100_000) -> int:
+    """Write one query's result to `target` (CSV with a header, or Parquet), streamed; returns the rows.
+
+    The file appears whole or not at all: it is written beside the target and renamed."""
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pa_parquet
+
+    if check_read_only(con, query) != 1:
+        raise NotReadOnly("--out takes exactly one query")
+    reader = con.sql(query).to_arrow_reader(batch_rows)
+    temporary = target.with_name(f".{target.name}.partial")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    rows = 0
+    try:
+        if target.suffix.lower() == ".parquet":
+            writer = pa_parquet.ParquetWriter(temporary, reader.schema)
+        else:
+            writer = pa_csv.CSVWriter(temporary, reader.schema, write_options=pa_csv.WriteOptions(quoting_style="needed"))
+        with writer:
+            for batch in reader:
+                writer.write_batch(batch)
+                rows += batch.num_rows
+        temporary.replace(target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return rows
+
+
+def print_query(query: str, data: Path | None, max_rows: int, out: Path | None = None) -> int:
+    try:
+        target = export_target(out, data) if out else None
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
     with connect(data) as con:
         try:
-            console.print(render(con, query, max_rows))
+            if target:
+                rows = export_query(con, query, target)
+                console.print(f"Wrote {rows:,} row(s) to {target}")
+            else:
+                console.print(render(con, query, max_rows))
         except duckdb.Error as exc:
             console.print(f"[red]{exc}[/red]")
             return 1
