@@ -5,19 +5,25 @@ A reader returns the file's rows with a 1-based record number (`ROW`), or raises
 reports every malformed line (too many or too few fields, a quote left open, bad
 UTF-8) with its line number and text; those lines come back as rows whose
 `MALFORMED` column holds the reason and `RAW_LINE` the line, so validation
-quarantines them and the rest of the file loads.
+quarantines them and the rest of the file loads. A CSV record is one line: a quote
+left open on a line is quarantined with that line alone, never with the lines after it.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import mmap
-from collections.abc import Mapping
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from pipelines.ingest.validate import MALFORMED, RAW_LINE, ROW
 
@@ -75,8 +81,16 @@ def _numbered(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _header(path: Path, separator: str) -> list[str]:
+    """The column names, from the file's first line alone: a quote the header leaves open would
+    otherwise take the lines after it as names."""
     with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
-        header = next(csv.reader(handle, delimiter=separator), [])
+        first = handle.readline().rstrip("\r\n")
+    try:
+        header = next(csv.reader([first], delimiter=separator, strict=True), [])
+    except csv.Error as exc:
+        if str(exc) == "unexpected end of data":  # csv's words for a quote still open at the line's end
+            raise UnreadableFile("the header row leaves a quote open (a column name may not span lines)") from None
+        header = next(csv.reader([first], delimiter=separator), [])  # a stray quote: read as before
     names = [h.strip() for h in header]
     if not names or all(not n for n in names):
         raise UnreadableFile("no header row")
@@ -173,8 +187,29 @@ def _read_csv_plain(path: Path, separator: str, types: Mapping[str, pl.DataType]
 
 
 def read_csv_with_rejects(path: Path, separator: str = ",") -> pl.DataFrame:
-    """Every field as text; malformed lines as MALFORMED/RAW_LINE rows in their place."""
+    """Every field as text; malformed lines as MALFORMED/RAW_LINE rows in their place.
+
+    A record is one line: a quoted value may not hold a line break (docs/data_contract.md, "CSV
+    details"). DuckDB reads the file as it is; when a record came back spanning lines (a quote left
+    open takes the lines after it into one value or one rejected line), the file is read again line
+    by line (`_read_line_by_line`), so every other line still loads."""
     names = _header(path, separator)
+    rows, rejects = _duckdb_read(path, separator, names)
+    records = rows.height + rejects["line"].n_unique()
+    if records < _line_count(path) - 1:  # a record spans lines, or lines are blank: number each line
+        return _read_line_by_line(path, separator, names)
+    if rejects.height == 0:
+        return _numbered(rows)
+    bad = _malformed(rejects.with_columns((pl.col("line").cast(pl.Int64) - 1).alias(ROW)))
+    # accepted rows keep their order: number them with the record numbers the rejects left free
+    total = rows.height + bad.height
+    free = pl.DataFrame({ROW: pl.int_range(1, total + 1, eager=True)}).filter(~pl.col(ROW).is_in(bad[ROW].implode()))
+    numbered = rows.with_columns(free[ROW].head(rows.height).alias(ROW))
+    return pl.concat([numbered, bad], how="diagonal_relaxed").sort(ROW)
+
+
+def _duckdb_read(path: Path, separator: str, names: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rows, every field as text, named; DuckDB's rejects: line, error and the line's text)."""
     con = duckdb.connect()
     try:
         rows = con.sql(
@@ -195,22 +230,225 @@ def read_csv_with_rejects(path: Path, separator: str = ",") -> pl.DataFrame:
         ).pl()
     finally:
         con.close()
-    rows = rows.rename({f"c{i}": name for i, name in enumerate(names)})
-    if rejects.height == 0:
-        return _numbered(rows)
-    # one quarantine row per malformed line (a line may have several problems)
-    bad = (
-        rejects.with_columns((pl.col("line").cast(pl.Int64) - 1).alias(ROW))
-        .group_by(ROW, maintain_order=True)
+    return rows.rename({f"c{i}": name for i, name in enumerate(names)}), rejects
+
+
+def _malformed(rejects: pl.DataFrame) -> pl.DataFrame:
+    """One quarantine row per malformed line (ROW set; a line may have several problems)."""
+    return (
+        rejects.group_by(ROW, maintain_order=True)
         .agg(
             pl.format("malformed line: {} ({})", pl.col("error_type").cast(pl.String), pl.col("error_message"))
             .str.join("; ")
             .alias(MALFORMED),
-            pl.col("csv_line").first().str.strip_chars_end("\r\n").str.slice(0, 500).alias(RAW_LINE),
+            pl.col("csv_line").first().str.strip_chars("\r\n").str.slice(0, 500).alias(RAW_LINE),
         )
     )
-    # accepted rows keep their order: number them with the record numbers the rejects left free
-    total = rows.height + bad.height
-    free = pl.DataFrame({ROW: pl.int_range(1, total + 1, eager=True)}).filter(~pl.col(ROW).is_in(bad[ROW].implode()))
-    numbered = rows.with_columns(free[ROW].head(rows.height).alias(ROW))
-    return pl.concat([numbered, bad], how="diagonal_relaxed").sort(ROW)
+
+
+def _spans_lines(rows: pl.DataFrame, rejects: pl.DataFrame) -> bool:
+    """Whether DuckDB read a record over more than one line: a line break inside a value it
+    accepted, or inside the text of a line it rejected (a quote left open takes the lines after it)."""
+    text = [name for name, dtype in rows.schema.items() if dtype == pl.String]
+    if rows.height and text:
+        if rows.select(pl.any_horizontal(pl.col(text).str.contains("\n", literal=True)).any()).item():
+            return True
+    return rejects.height > 0 and bool(rejects["csv_line"].str.strip_chars("\r\n").str.contains("\n", literal=True).any())
+
+
+def _line_count(path: Path) -> int:
+    """Lines in the file: its line ends, and a last line without one."""
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        ends = sum(_count_line_ends(data, start, min(start + _CHUNK, len(data))) for start in range(0, len(data), _CHUNK))
+        return ends + (data[len(data) - 1] != ord("\n"))
+
+
+def _count_line_ends(data: mmap.mmap, start: int, end: int) -> int:
+    return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start) == ord("\n")))
+
+
+@dataclass(frozen=True)
+class _QuoteProblem:
+    """A line whose quotes do not close on it: quarantined alone, so the lines after it still load."""
+
+    line: int  # 1-based line number in the file (the header is line 1)
+    start: int  # its bytes in the file, line end included
+    end: int
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class _LineScan:
+    lines: int  # lines in the file, the header included
+    blank: np.ndarray  # numbers of the empty lines after the header (DuckDB skips them)
+    problems: list[_QuoteProblem]
+
+
+def _read_line_by_line(path: Path, separator: str, names: list[str]) -> pl.DataFrame:
+    """Each line its own record (ROW = line number - 1). A line that leaves a quote open, or closes
+    one in the wrong place, is quarantined with the lines a reader would have joined to it; DuckDB
+    reads the rest, which then cannot span lines, and names the other malformed lines itself."""
+    scan = _scan_lines(path, separator)
+    with tempfile.TemporaryDirectory(prefix="omnistock-csv-") as folder:
+        kept = Path(folder) / "kept.csv"
+        _copy_without(path, kept, [(p.start, p.end) for p in scan.problems])
+        rows, rejects = _duckdb_read(kept, separator, names)
+    if _spans_lines(rows, rejects):  # cannot happen when the scan is right; refuse rather than lose lines
+        raise UnreadableFile("its quotes cannot be resolved line by line")
+    removed = np.array([p.line for p in scan.problems], dtype=np.int64)
+    # DuckDB numbers the lines of the file it read, blank ones included: back to this file's lines
+    reject_lines = rejects["line"].cast(pl.Int64).to_numpy()
+    rejects = rejects.with_columns(pl.Series(ROW, _nth_free(reject_lines - 1, removed, first=1) - 1, dtype=pl.Int64))
+    bad = _malformed(rejects)
+    taken = np.concatenate([scan.blank, removed, bad[ROW].to_numpy() + 1]).astype(np.int64)
+    expected = scan.lines - 1 - np.unique(taken).size
+    if rows.height != expected:
+        raise UnreadableFile(f"{rows.height} records read line by line from {expected} lines: the lines cannot be told apart")
+    numbered = rows.with_columns(pl.Series(ROW, _nth_free(np.arange(rows.height), taken, first=2) - 1, dtype=pl.Int64))
+    problems = pl.DataFrame(
+        {
+            ROW: [p.line - 1 for p in scan.problems],
+            MALFORMED: [p.reason for p in scan.problems],
+            RAW_LINE: [p.text[:500] for p in scan.problems],
+        },
+        schema={ROW: pl.Int64, MALFORMED: pl.String, RAW_LINE: pl.String},
+    )
+    return pl.concat([numbered, bad, problems], how="diagonal_relaxed").sort(ROW)
+
+
+def _nth_free(ranks: np.ndarray, taken: np.ndarray, first: int) -> np.ndarray:
+    """The numbers first, first + 1, ... without those `taken`: the one at each 0-based rank."""
+    gaps = np.unique(taken[taken >= first]) - first
+    shifted = gaps - np.arange(gaps.size)
+    return ranks + np.searchsorted(shifted, ranks, side="right") + first
+
+
+def _quote_patterns(separator: str) -> tuple[str, str]:
+    """(a whole line whose quotes all close, a line that ends inside a quoted value), as regexes.
+
+    As DuckDB reads: a value that starts with a quote ends at a quote followed by a separator or
+    the line's end (a doubled quote is a quote); a value that does not may hold quotes."""
+    sep = r"\t" if separator == "\t" else re.escape(separator)
+    quoted = r'"(?:[^"]|"")*"'
+    plain = rf'(?:[^{sep}"\r\n][^{sep}\r\n]*)?'
+    field = rf"(?:{quoted}|{plain})"
+    return rf"^{field}(?:{sep}{field})*\r?\n?$", rf'^(?:{field}{sep})*"(?:[^"]|"")*$'
+
+
+def _scan_lines(path: Path, separator: str) -> _LineScan:
+    """The file's lines, blank lines and quote problems, read in chunks of whole lines."""
+    patterns = _quote_patterns(separator)
+    lines, blank, problems = 0, [], []
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        start = 0
+        while start < len(data):
+            end = min(start + _CHUNK, len(data))
+            if end < len(data):  # end the chunk after a line end (or take the whole long line)
+                last = data.rfind(b"\n", start, end)
+                end = last + 1 if last >= 0 else (data.find(b"\n", end) + 1 or len(data))
+            count, chunk_blank, chunk_problems = _scan_chunk(data, start, end, lines, separator, patterns)
+            lines += count
+            blank.append(chunk_blank)
+            problems += chunk_problems
+            start = end
+    return _LineScan(lines, np.concatenate(blank) if blank else np.empty(0, np.int64), problems)
+
+
+def _scan_chunk(
+    data: mmap.mmap, offset: int, end: int, before: int, separator: str, patterns: tuple[str, str]
+) -> tuple[int, np.ndarray, list[_QuoteProblem]]:
+    """(lines, blank line numbers, quote problems) of data[offset:end], whole lines after `before` lines."""
+    codes = np.frombuffer(data, dtype=np.uint8, count=end - offset, offset=offset)  # a view, gone on return
+    size = codes.size
+    line_ends = np.flatnonzero(codes == ord("\n"))
+    starts = np.concatenate(([0], line_ends + 1))
+    ends = np.concatenate((line_ends, [size]))
+    if starts[-1] == size:  # the chunk ends with a line end: no line after it
+        starts, ends = starts[:-1], ends[:-1]
+    numbers = np.arange(before + 1, before + 1 + starts.size, dtype=np.int64)
+    lengths = ends - starts
+    is_blank = (lengths == 0) | ((lengths == 1) & (codes[np.minimum(starts, size - 1)] == ord("\r")))
+    blank = numbers[is_blank & (numbers > 1)]
+    if data.find(b'"', offset, end) < 0:
+        return starts.size, blank, []
+    # the lines holding a quote, checked by a regex over their text (bytes above ASCII masked: only
+    # quotes, separators and line ends matter, and the text need not be valid UTF-8)
+    with_quote = np.unique(np.searchsorted(starts, np.flatnonzero(codes == ord('"')), side="right") - 1)
+    masked = np.where(codes >= 0x80, np.uint8(ord("?")), codes)
+    bounds = np.append(starts, size).astype(np.int64)
+    text = pl.Series(pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), starts.size, [None, pa.py_buffer(bounds), pa.py_buffer(masked)]
+    )).cast(pl.String).gather(with_quote)
+    closed, left_open = patterns
+    wrong = ~text.str.contains(closed).to_numpy()
+    candidates = with_quote[wrong]
+    is_open = text.filter(pl.Series(wrong)).str.contains(left_open).to_numpy()
+    problems = []
+    for index, opened in zip(candidates.tolist(), is_open.tolist(), strict=True):
+        number = int(numbers[index])
+        if number == 1:  # the header: `_header` has read it
+            continue
+        first, last = offset + int(starts[index]), offset + int(ends[index])
+        line_text = data[first:last].decode("utf-8", errors="replace").rstrip("\r")
+        if opened:
+            reason = _left_open_reason(number, _joined_lines(data, first, separator))
+        else:
+            reason = f"malformed line: a quote in the wrong place on line {number} (a quoted value must end at a separator or the line's end)"
+        problems.append(_QuoteProblem(number, first, min(last + 1, len(data)), line_text, reason))
+    return starts.size, blank, problems
+
+
+_JOIN_LIMIT = 1000  # lines followed to say how far a quote left open would reach
+
+
+def _joined_lines(data: mmap.mmap, start: int, separator: str) -> int:
+    """How many lines, from the one at byte `start`, a reader that lets a quoted value span lines
+    takes as one record (up to _JOIN_LIMIT)."""
+
+    def lines() -> Iterator[str]:
+        position = start
+        while position < len(data):
+            line_end = data.find(b"\n", position)
+            following = len(data) if line_end < 0 else line_end + 1
+            yield data[position:following].decode("utf-8", errors="replace").rstrip("\r\n")
+            position = following
+
+    reader = csv.reader(itertools.islice(lines(), _JOIN_LIMIT), delimiter=separator, strict=True)
+    try:
+        next(reader)
+    except (csv.Error, StopIteration):
+        pass
+    return reader.line_num
+
+
+def _left_open_reason(line: int, joined: int) -> str:
+    reach = ""
+    if joined > 1:
+        last = line + joined - 1
+        more = " and beyond" if joined >= _JOIN_LIMIT else ""
+        if last == line + 1:
+            swallowed = f"line {last}, which is read on its own"
+        else:
+            swallowed = f"lines {line + 1}-{last}{more}, which are read on their own"
+        reach = f"; read as one record it would swallow {swallowed}"
+    return f"malformed line: a quote left open at the end of line {line} (a value may not span lines{reach})"
+
+
+def _copy_without(source: Path, target: Path, cuts: list[tuple[int, int]]) -> None:
+    """Copy a file leaving out the byte ranges `cuts` (sorted, not overlapping)."""
+    block = 16 * 2**20
+    with open(source, "rb") as reader, open(target, "wb") as writer:
+        position = 0
+        for cut_start, cut_end in [*cuts, (None, None)]:
+            reader.seek(position)
+            remaining = None if cut_start is None else cut_start - position
+            while remaining is None or remaining > 0:
+                chunk = reader.read(block if remaining is None else min(block, remaining))
+                if not chunk:
+                    break
+                writer.write(chunk)
+                if remaining is not None:
+                    remaining -= len(chunk)
+            if cut_end is not None:
+                position = cut_end
