@@ -9,7 +9,9 @@ when the contract lists them.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from datetime import date
 
 import polars as pl
 
@@ -18,6 +20,20 @@ INT = pl.Int64
 FLOAT = pl.Float64
 DATE = pl.Date
 TS = pl.Datetime("us")
+
+# No date or timestamp of any source lies before this day: the brand's history starts after it.
+# An earlier value is a wrong one (1900-01-01 or 0001-01-01: an empty date exported as a default)
+# and is quarantined. A brand with an older history sets OMNISTOCK_EARLIEST_DATE (YYYY-MM-DD).
+EARLIEST_DATE = date(2000, 1, 1)
+
+
+def earliest_date() -> date:
+    """EARLIEST_DATE, or the day OMNISTOCK_EARLIEST_DATE names."""
+    configured = os.environ.get("OMNISTOCK_EARLIEST_DATE", "").strip()
+    try:
+        return date.fromisoformat(configured) if configured else EARLIEST_DATE
+    except ValueError as exc:
+        raise ValueError(f"OMNISTOCK_EARLIEST_DATE must be a date (YYYY-MM-DD), not {configured!r}") from exc
 
 
 @dataclass(frozen=True)
@@ -32,6 +48,9 @@ class Source:
     non_negative: tuple[str, ...] = ()
     event_time: str | None = None  # the column that decides the day partition
     version_column: str | None = None  # a later value replaces an earlier row with the same keys
+    # further timestamps of things that have happened: like event_time and version_column, never
+    # after ingestion (a timestamp of something planned, e.g. an ASN's expected_at, may be)
+    occurred: tuple[str, ...] = ()
     # column -> "source.column" it must match, checked when that source has rows
     references: dict[str, str] = field(default_factory=dict)
     description: str = ""
@@ -181,6 +200,7 @@ SOURCES: dict[str, Source] = {
             allowed={"status": ORDER_STATUSES},
             event_time="created_at",
             version_column="updated_at",
+            occurred=("paid_at",),
             references={"channel_id": "channels.channel_id"},
             description="Order headers; a later updated_at replaces the earlier version.",
         ),

@@ -8,12 +8,12 @@ reason). A row with two broken cells yields two quarantine records but counts on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import polars as pl
 
-from pipelines.contract import Source
+from pipelines.contract import DATE, TS, Source, earliest_date
 
 ROW = "__row"  # 1-based record number within the file (header excluded)
 MALFORMED = "__malformed"  # set by a reader on a line it could not split into fields: the reason
@@ -117,12 +117,12 @@ def repeated_key_hashes(frame: pl.DataFrame, keys: list[str]) -> pl.Series:
     return hashes.is_in(pl.Series(repeated, dtype=pl.UInt64).implode())
 
 
-def _records(broken: pl.DataFrame, column: str, reason: str) -> pl.DataFrame:
+def _records(broken: pl.DataFrame, column: str, reason: str | pl.Expr) -> pl.DataFrame:
     return broken.select(
         pl.col(ROW).alias("row_number"),
         pl.lit(column).alias("column_name"),
         pl.col(f"__raw_{column}").cast(pl.String).alias("value"),
-        pl.lit(reason).alias("reason"),
+        (pl.lit(reason) if isinstance(reason, str) else reason).alias("reason"),
     )
 
 
@@ -132,11 +132,13 @@ def validate(
     file: str,
     now: datetime,
     known: dict[str, pl.Series] | None = None,
+    earliest: date | None = None,
 ) -> Validated:
     """Type and check one file's rows. `raw` holds the file's columns (any types) and ROW.
 
     `known` maps a column to the values it may take (its master data's keys); a
-    column absent from `known` is not checked against master data.
+    column absent from `known` is not checked against master data. `earliest`: no date
+    may lie before it (default: the contract's `earliest_date()`).
     """
     rows_read = raw.height
     line_problems: list[pl.DataFrame] = []
@@ -166,7 +168,7 @@ def validate(
         *[pl.lit(None, dtype=source.columns[c]).alias(c) for c in source.columns if c not in present],
         *[pl.lit(None, dtype=pl.String).alias(f"__raw_{c}") for c in source.columns if c not in present],
     ).with_columns([cast.alias(c) for c, cast in fast.items()])
-    checks = _cell_checks(source, now, known, _presence(source, raw.schema, set(fast)))
+    checks = _cell_checks(source, now, known, _presence(source, raw.schema, set(fast)), earliest or earliest_date())
     keys = list(source.keys) + ([source.version_column] if source.version_column else [])
     repeated = pl.struct(keys).is_first_distinct().not_() if may_repeat_keys(typed, keys) else pl.lit(False)
     masks = typed.select(
@@ -221,12 +223,16 @@ def _presence(source: Source, raw_types: pl.Schema, canonical: set[str]) -> dict
 
 
 def _cell_checks(
-    source: Source, now: datetime, known: dict[str, pl.Series] | None, presence: dict[str, pl.Expr | None]
-) -> list[tuple[str, pl.Expr, str]]:
+    source: Source,
+    now: datetime,
+    known: dict[str, pl.Series] | None,
+    presence: dict[str, pl.Expr | None],
+    earliest: date,
+) -> list[tuple[str, pl.Expr, str | pl.Expr]]:
     """(column, mask of broken rows, reason) for every check that applies to the source.
 
     A column with a `presence` expression cannot hold a value of the wrong type (see `_presence`)."""
-    checks: list[tuple[str, pl.Expr, str]] = []
+    checks: list[tuple[str, pl.Expr, str | pl.Expr]] = []
     for c, dtype in source.columns.items():
         raw_c = pl.col(f"__raw_{c}")
         raw_present = presence[c]
@@ -248,16 +254,26 @@ def _cell_checks(
             )
         if c in source.non_negative:
             checks.append((c, (pl.col(c) < 0).fill_null(False), "negative value not allowed"))
-    if source.event_time:
-        limit = now + FUTURE_TOLERANCE
-        checks.append(
-            (
-                source.event_time,
-                (pl.col(source.event_time) > limit).fill_null(False),
-                f"timestamp in the future (after {limit:%Y-%m-%d %H:%M})",
-            )
-        )
+        if dtype in (DATE, TS):
+            checks.append(_before_history(c, dtype, earliest))
+    # every timestamp of something that has happened, not only the one that partitions the rows: an
+    # order updated "next year" would otherwise be the latest event of all (int_as_of)
+    limit = now + FUTURE_TOLERANCE
+    for c in dict.fromkeys([source.event_time, source.version_column, *source.occurred]):
+        if c is not None and source.columns.get(c) == TS:
+            checks.append((c, (pl.col(c) > limit).fill_null(False), f"timestamp in the future (after {limit:%Y-%m-%d %H:%M})"))
     return checks
+
+
+def _before_history(column: str, dtype: pl.DataType, earliest: date) -> tuple[str, pl.Expr, pl.Expr]:
+    """A date or timestamp before the brand's history: a wrong value (1900-01-01 is a common default
+    for an empty date), quarantined with the value in the reason; never retried."""
+    bound = pl.lit(earliest, DATE) if dtype == DATE else pl.lit(datetime.combine(earliest, time()), TS)
+    reason = pl.format(
+        f"implausible date {{}}: before {earliest:%Y-%m-%d}, the earliest the contract accepts (OMNISTOCK_EARLIEST_DATE)",
+        pl.col(f"__raw_{column}").cast(pl.String).str.strip_chars(),
+    )
+    return column, (pl.col(column) < bound).fill_null(False), reason
 
 
 def _duplicate_keys(typed: pl.DataFrame, duplicate: pl.Series, keys: list[str]) -> pl.DataFrame:
