@@ -47,7 +47,7 @@ import yaml
 
 from pipelines.contract import SOURCES
 from pipelines.ingest.delivery import Delivery
-from pipelines.ingest.readers import UnreadableFile
+from pipelines.ingest.readers import UnreadableFile, landing_files
 from pipelines.ingest.validate import ROW
 
 KINDS = ("column", "const", "concat", "coalesce", "latest", "earliest")
@@ -220,7 +220,10 @@ def referenced_columns(value: Any) -> set[str]:
 
 # ---------------------------------------------------------------- reading
 def matching_files(base_dir: Path, globs: tuple[str, ...]) -> list[Path]:
-    found = {p for g in globs for p in base_dir.glob(g) if p.is_file() and not p.name.startswith((".", "_"))}
+    """The export's files a glob matches: only files under `base_dir` (a `..` in a glob leads nowhere),
+    never a link out of the landing zone (base_dir's parent), names starting with `.` or `_` skipped."""
+    readable = set(landing_files(base_dir, base_dir.parent))
+    found = {p for g in globs for p in base_dir.glob(g) if p in readable}
     return sorted(found)
 
 

@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from pipelines.ingest.landing import scan_folder
 from pipelines.ingest.validate import MALFORMED, RAW_LINE, ROW
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -36,15 +37,12 @@ class UnreadableFile(Exception):
     """The file as a whole cannot be read; the message says why."""
 
 
-def landing_files(folder: Path) -> list[Path]:
-    """Every data file under a source's landing folder, in a stable order (hidden files skipped)."""
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and not any(part.startswith((".", "_")) for part in p.relative_to(folder).parts)
-    )
+def landing_files(folder: Path, root: Path | None = None) -> list[Path]:
+    """Every data file under a landing folder, in a stable order (names starting with `.` or `_` skipped).
+
+    A symbolic link is followed only when its target is inside `root` (the landing zone;
+    default: the folder itself); `pipelines.ingest.landing.scan_folder` also says what it skipped."""
+    return scan_folder(folder, root).files
 
 
 def read_landing_file(path: Path, types: Mapping[str, pl.DataType] | None = None) -> pl.DataFrame:

@@ -1,7 +1,7 @@
 """Platform-native files and a mapped real export land beside each other and reach staging, no row lost.
 
-The Olist sample is linked into the landing zone from ../shared/realdata (never copied
-into the repository) and read through the shipped mappings/olist/*.yml.
+The Olist sample is copied into the landing zone from ../shared/realdata (never into
+the repository) and read through the shipped mappings/olist/*.yml.
 """
 
 from __future__ import annotations
@@ -39,8 +39,13 @@ def landed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (data / "landing" / "products").mkdir()
     (data / "landing" / "products" / "brand_products.csv").write_text(BRAND_PRODUCTS)
     (data / "landing" / "olist").mkdir()
-    for path in OLIST.iterdir():
-        (data / "landing" / "olist" / path.name).symlink_to(path)
+    for path in OLIST.iterdir():  # copied: a link out of the landing zone is not read
+        shutil.copyfile(path, data / "landing" / "olist" / path.name)
+    # what no source reads: a marketplace file under its own name, and a link out of the landing zone
+    (data / "landing" / "order_items.csv").write_text("order_id,order_item_id\n1,1\n")
+    smuggled = data.parent / f"{data.name}_outside.csv"
+    smuggled.write_text(BRAND_PRODUCTS.splitlines()[0] + "\nOS-SMUGGLED,Smuggled,skincare,1,2,3,4,5,\n")
+    (data / "landing" / "products" / "linked.csv").symlink_to(smuggled)
     outcome = build(data)
     assert outcome.success, outcome.summary()
     return data
@@ -54,6 +59,19 @@ def test_every_delivery_is_logged_and_nothing_is_quarantined(landed: Path) -> No
     assert log["locations"][1] == OLIST_ROWS["locations"] and log["products"][1] == OLIST_ROWS["products"] + 4
     assert all(quarantined == 0 for _, _, quarantined in log.values())
     assert query(landed, "select count(*) from ops.quarantine")[0][0] == 0
+
+
+def test_files_no_source_reads_are_logged_with_no_rows_and_links_out_are_not_read(landed: Path) -> None:
+    rows = query(landed, """
+        select file, status, source, rows_read, rows_loaded + rows_replaced + rows_quarantined, message
+        from ops.ingestion_log where status not in ('ok', 'rejected', 'unreadable') order by file
+    """)
+    assert [r[:5] for r in rows] == [
+        ("landing/order_items.csv", "unrecognised", None, 0, 0),
+        ("landing/products/linked.csv", "skipped", "products", 0, 0),
+    ]
+    assert "landing/order_lines/" in rows[0][5] and "outside the landing zone" in rows[1][5]
+    assert query(landed, "select count(*) from staging.stg_products where sku = 'OS-SMUGGLED'")[0][0] == 0
 
 
 def test_olist_orders_lines_and_payments_are_staged_whole(landed: Path) -> None:

@@ -1,5 +1,5 @@
 import dagster as dg
 
-from pipelines.defs.ingest.assets import ingest_assets
+from pipelines.defs.ingest.assets import ingest_assets, landing_scan
 
-defs = dg.Definitions(assets=ingest_assets)
+defs = dg.Definitions(assets=[landing_scan, *ingest_assets])

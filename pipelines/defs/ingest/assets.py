@@ -1,5 +1,9 @@
 """One Dagster asset per landing source: its deliveries -> raw/<source>/ (Parquet).
 
+`raw/_landing_scan` runs first: it lists what no source reads (files under no source,
+platform format or mapped export, links leaving the landing zone) as warnings and as
+rows of `ops.ingestion_log`, so nothing landed is ignored without a word.
+
 Master data is ingested before the sources that reference it, so an unknown channel,
 location or SKU is quarantined with its file, row and value. Ingestion is incremental
 by delivery (pipelines/ingest/load.py); `full_refresh` re-reads the landing zone as
@@ -12,9 +16,9 @@ import dagster as dg
 import polars as pl
 
 from pipelines.contract import MASTER_SOURCES, SOURCES, Source
-from pipelines.ingest.discover import source_deliveries
+from pipelines.ingest.discover import LANDING_LOG, landing_log, landing_report, source_deliveries
 from pipelines.ingest.load import current_versions, ingest_source
-from pipelines.ingest.raw_zone import RawZone
+from pipelines.ingest.raw_zone import MANIFEST_SCHEMA, RawZone
 from pipelines.settings import paths
 
 
@@ -24,6 +28,43 @@ class IngestConfig(dg.Config):
 
 def raw_key(source_name: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", source_name])
+
+
+LANDING_SCAN_KEY = dg.AssetKey(["raw", "_landing_scan"])
+_LISTED = 50  # files named in the materialization's metadata (all are in ops.ingestion_log)
+
+
+@dg.asset(
+    key=LANDING_SCAN_KEY,
+    group_name="ingest",
+    kinds={"parquet"},
+    description="What no source reads in the landing zone: files under no contract source, platform format or "
+    "mapped export (or matched by no mapping), links leaving the landing zone, special files. Each is a warning "
+    "and a row of ops.ingestion_log (status unrecognised or skipped) naming where it would be read.",
+)
+def landing_scan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    where = paths()
+    entries = landing_report(where)
+    target = where.raw / "_manifest" / f"{LANDING_LOG}.parquet"
+    previous = pl.read_parquet(target).cast(dict(MANIFEST_SCHEMA)) if target.exists() else pl.DataFrame(schema=MANIFEST_SCHEMA)
+    log = landing_log(entries, previous, datetime.now())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".tmp")
+    log.write_parquet(temporary)
+    temporary.replace(target)
+    for entry in entries:
+        context.log.warning(f"{entry.file} was {entry.status}: {entry.message}")
+    listing = "\n".join(f"- `{e.file}` ({e.status}): {e.message}" for e in entries[:_LISTED])
+    if len(entries) > _LISTED:
+        listing += f"\n- ... and {len(entries) - _LISTED} more (ops.ingestion_log)"
+    return dg.MaterializeResult(
+        metadata={
+            "unrecognised_files": sum(e.status == "unrecognised" for e in entries),
+            "skipped": sum(e.status == "skipped" for e in entries),
+            "files": dg.MetadataValue.md(listing or "every landing file is read by a source"),
+            "path": dg.MetadataValue.path(str(target)),
+        }
+    )
 
 
 def known_values(source: Source) -> dict[str, pl.Series]:
@@ -49,7 +90,7 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
     @dg.asset(
         key=raw_key(source.name),
         group_name="ingest",
-        deps=_upstream(source),
+        deps=[LANDING_SCAN_KEY, *_upstream(source)],  # the landing scan's warnings come first
         kinds={"polars", "parquet"},
         description=f"{source.description} Deliveries under landing/{source.name}/ (and platform formats or mapped exports "
         "that produce it), checked against the contract.",

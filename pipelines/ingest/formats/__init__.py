@@ -49,7 +49,7 @@ def platform_deliveries(landing_root: Path, source_name: str) -> list[Delivery]:
         if source_name not in fmt.produces:
             continue
         format_dir = landing_root / fmt.name
-        for path in landing_files(format_dir):
+        for path in landing_files(format_dir, landing_root):  # links leaving the landing zone are not read
             if source_name not in fmt.file_sources(path):
                 continue
             channel_id = channel_of(fmt, format_dir, path)

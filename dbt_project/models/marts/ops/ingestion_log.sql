@@ -1,5 +1,6 @@
 {#- One row per delivery (landed file) ever ingested, as of its latest ingestion:
-    rows_read = rows_loaded + rows_replaced + rows_quarantined. -#}
+    rows_read = rows_loaded + rows_replaced + rows_quarantined. Plus the landing files no
+    source reads (status unrecognised or skipped, zero rows: raw/_manifest/_landing.parquet). -#}
 with
 
 source as (
