@@ -194,6 +194,7 @@ SOURCES: dict[str, Source] = {
                 "ship_method": STR,
                 "ship_region": STR,
                 "location_id": STR,
+                "currency": STR,  # optional: ISO 4217 code of the order's money; else the channel's (fee schedule)
             },
             keys=("order_id",),
             required=("order_id", "channel_id", "status", "created_at", "updated_at"),

@@ -110,6 +110,7 @@ def order_frames(brand: Brand, dm: Demand, sim: SimResult, book: OrderBook, time
         "ship_method": np.array(SHIP_METHODS)[dm.method[o]],
         "ship_region": dm.region[o],
         "location_id": np.where(located, brand.network.location_ids[np.maximum(sim.loc[o], 0)], ""),
+        "currency": brand.fees.currency[dm.channel[o]],  # the channel's (the fee schedule's)
     }).with_columns(pl.col("customer_id", "location_id").replace("", None)).cast(SOURCES["orders"].columns)
     orders = orders.sort("created_at", "order_id", "updated_at")
     pos = np.full(dm.n, -1, np.int64)

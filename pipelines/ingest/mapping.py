@@ -23,6 +23,9 @@ A mapping file describes how the files of one export become rows of one source::
       updated_at: {latest: [order_purchase_timestamp, order_approved_at], format: "%Y-%m-%d %H:%M:%S"}
       settlement_id: {concat: [order_id, payment_sequential], sep: "-"}
       settled_at: {coalesce: [order_approved_at, order_purchase_timestamp]}
+    currency: BRL                       # optional: the export's currency (ISO 4217), for sources with
+                                        # a currency column (orders, settlements): fills the column, or
+                                        # its empty values when `columns` maps it
 
 Value kinds: a column name, `null`, or a mapping with exactly one of `column`, `const`,
 `concat` (+ `sep`), `coalesce`, `latest`, `earliest`; the items of concat/coalesce/
@@ -41,6 +44,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import re
 
 import polars as pl
 import yaml
@@ -85,6 +90,10 @@ class Mapping:
     columns: dict[str, Any]
     lookups: tuple[Lookup, ...] = ()
     read: ReadOptions = field(default_factory=ReadOptions)
+    currency: str | None = None  # the export's currency (top-level `currency:`), already applied to columns
+
+
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
 
 # ---------------------------------------------------------------- loading
@@ -108,7 +117,34 @@ def load_mapping(path: Path) -> Mapping:
     if missing:
         raise MappingError(f"{path}: required column(s) of {source} not mapped: {', '.join(missing)}")
     lookups = tuple(_lookup(item, path) for item in spec.get("lookups") or [])
-    return Mapping(Path(path), source, _globs(spec.get("files"), path), columns, lookups, _read_options(spec.get("read"), path))
+    currency = _currency(spec.get("currency"), source, path)
+    if currency:
+        columns = with_currency(columns, currency)
+    return Mapping(
+        Path(path), source, _globs(spec.get("files"), path), columns, lookups, _read_options(spec.get("read"), path), currency
+    )
+
+
+def _currency(value: Any, source: str, where: Path) -> str | None:
+    """The top-level `currency:` of a mapping: an ISO 4217 code, for a source that has a currency column."""
+    if value is None:
+        return None
+    code = str(value).strip().upper()
+    if not CURRENCY_CODE.fullmatch(code):
+        raise MappingError(f"{where}: currency {value!r} is not an ISO 4217 code such as BRL or CNY")
+    if "currency" not in SOURCES[source].columns:
+        if source == "order_lines":
+            raise MappingError(f"{where}: order_lines take their order's currency: set `currency: {code}` in the orders mapping")
+        with_column = ", ".join(name for name, s in SOURCES.items() if "currency" in s.columns)
+        raise MappingError(f"{where}: {source} has no currency column (only {with_column} do)")
+    return code
+
+
+def with_currency(columns: dict[str, Any], code: str) -> dict[str, Any]:
+    """The columns with the export's currency: the constant, or the gaps of a mapped currency filled."""
+    mapped = columns.get("currency")
+    value = {"const": code} if mapped is None else {"coalesce": [mapped, {"const": code}]}
+    return {**columns, "currency": value}
 
 
 def _globs(value: Any, where: Any) -> tuple[str, ...]:

@@ -96,3 +96,26 @@ def test_the_erp_export_holds_the_balanced_journal(small_brand: Path) -> None:
     receivable = parquet.filter(pl.col("account") == "receivable_from_platform").select(
         (pl.col("debit").cast(pl.Float64) - pl.col("credit").cast(pl.Float64)).sum()).item()
     assert receivable == pytest.approx(verified, abs=0.005)
+
+
+def test_money_is_in_its_channels_currency_and_converted_at_the_named_rate(small_brand: Path) -> None:
+    # the generated channels sell in CNY, SGD and MYR: each amount is converted at the rate of
+    # seeds/fx_rates.csv in force on its day, which the row names; nothing lacks a rate
+    rows = query(small_brand, """
+        select anomalies.currency, anomalies.fx_rate, cast(anomalies.fx_rate_date as varchar), count(*),
+               count(*) filter (where anomalies.currency is distinct from fees.currency),
+               count(*) filter (where anomalies.fx_rate_missing
+                   or anomalies.amount_at_stake_cny <> cast(round(anomalies.amount_at_stake * anomalies.fx_rate, 2) as decimal(18, 2)))
+        from marts.reconciliation_anomalies as anomalies
+        left join config.channel_fee_schedule as fees on anomalies.channel_id = fees.channel_id
+        where anomalies.anomaly_class <> 'stock_count_drift'
+        group by all order by 1
+    """)
+    rates = {("CNY", 1.0, "1900-01-01"), ("MYR", 1.5385, "2000-01-01"), ("SGD", 5.2632, "2000-01-01")}
+    assert {row[:3] for row in rows} <= rates and rows[0][:3] == ("CNY", 1.0, "1900-01-01"), rows
+    assert all(row[4] == row[5] == 0 for row in rows), rows
+    drift = query(small_brand, """
+        select count(*), count(amount_at_stake_cny), count(*) filter (where fx_rate_missing)
+        from marts.reconciliation_anomalies where anomaly_class = 'stock_count_drift'
+    """)[0]
+    assert drift[0] > 0 and drift[1] == drift[2] == 0

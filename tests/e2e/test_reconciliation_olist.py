@@ -77,6 +77,19 @@ def test_nothing_else_is_reported_and_every_other_order_reconciles(olist: Path) 
     assert set(statuses) <= {"matched", "discrepancy", "awaiting_settlement"}
 
 
+def test_brl_amounts_say_brl_and_are_not_labelled_cny_without_a_rate(olist: Path) -> None:
+    # the mapping says BRL; seeds/fx_rates.csv has no BRL rate, so nothing is converted (never 1:1)
+    assert query(olist, "select currency, count(*) from marts.recon_order_settlement group by 1") == [
+        ("BRL", query(olist, "select count(*) from marts.recon_order_settlement")[0][0])
+    ]
+    rows = query(olist, """
+        select currency, fx_rate_missing, count(*), count(amount_at_stake_cny), count(fx_rate), count(fx_rate_date)
+        from marts.reconciliation_anomalies group by all
+    """)
+    assert rows == [("BRL", True, expected_differences().height, 0, 0, 0)]
+    assert query(olist, "select distinct currency from marts.erp_journal") == [("BRL",)]
+
+
 def test_a_rebuild_keeps_first_seen_and_counts_nothing_twice(olist: Path) -> None:
     before = query(olist, "select anomaly_id, first_seen, status from marts.reconciliation_anomalies order by 1")
     outcome = build(olist)

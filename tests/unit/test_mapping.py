@@ -135,3 +135,35 @@ def test_mapping_errors_name_the_problem(tmp_path: Path, text: str, message: str
 def test_no_matching_file_means_no_delivery(tmp_path: Path) -> None:
     mapping = write(tmp_path / "p.yml", "source: products\nfiles: none_*.csv\ncolumns: {sku: a, name: b}\n")
     assert mapping_deliveries(mapping, tmp_path) == {"products": []}
+
+
+def test_a_mapping_currency_labels_the_export_and_fills_the_gaps_of_a_mapped_one(tmp_path: Path) -> None:
+    base = tmp_path / "base"
+    write(base / "orders.csv", "id,at\nA1,2026-11-03 10:00:00\n")
+    write(base / "pay.csv", "id,at,net,cur\nP1,2026-11-03 10:00:00,9.5,SGD\nP2,2026-11-03 10:00:00,4.0,\n")
+    orders = write(tmp_path / "m/orders.yml", "source: orders\nfiles: orders.csv\ncurrency: brl\ncolumns:\n"
+                   "  {order_id: id, channel_id: {const: shop}, status: {const: paid}, created_at: at, updated_at: at}\n")
+    pay = write(tmp_path / "m/pay.yml", "source: settlements\nfiles: pay.csv\ncurrency: BRL\ncolumns:\n"
+                "  {settlement_id: id, channel_id: {const: shop}, settled_at: at, type: {const: sale}, net_amount: net, currency: cur}\n")
+    assert load_mapping(orders).currency == "BRL"
+    (order_delivery,) = mapping_deliveries(orders, base)["orders"]
+    rows, quarantine = check_deliveries(SOURCES["orders"], [order_delivery], NOW)
+    assert quarantine.height == 0 and rows["currency"].to_list() == ["BRL"]
+    (pay_delivery,) = mapping_deliveries(pay, base)["settlements"]
+    # the export's own currency wins; the mapping's fills only what the export leaves empty
+    assert pay_delivery.read()["currency"].to_list() == ["SGD", "BRL"]
+
+
+@pytest.mark.parametrize(
+    ("source", "currency", "message"),
+    [
+        ("orders", "R$", "currency 'R\\$' is not an ISO 4217 code"),
+        ("order_lines", "BRL", "order_lines take their order's currency: set `currency: BRL` in the orders mapping"),
+        ("products", "BRL", "products has no currency column \\(only orders, settlements do\\)"),
+    ],
+)
+def test_a_mapping_currency_is_a_code_for_a_source_with_a_currency_column(tmp_path: Path, source: str, currency: str, message: str) -> None:
+    columns = ", ".join(f"{c}: x{i}" for i, c in enumerate(SOURCES[source].required))
+    text = f"source: {source}\nfiles: a.csv\ncurrency: '{currency}'\ncolumns: {{{columns}}}\n"
+    with pytest.raises(MappingError, match=message):
+        load_mapping(write(tmp_path / "bad.yml", text))

@@ -60,6 +60,14 @@ def test_settlements_add_up_to_payments_and_lines_keep_freight(converted: dict[s
     assert lines["shipping_charge"].cast(pl.Float64).null_count() == 0
 
 
+def test_amounts_are_labelled_brl_from_the_mapping(converted: dict[str, pl.DataFrame]) -> None:
+    # orders.yml and payments.yml say `currency: BRL`; order lines take their order's currency
+    orders = validate(converted["orders"], SOURCES["orders"], "orders", NOW).valid
+    settlements = validate(converted["settlements"], SOURCES["settlements"], "payments", NOW).valid
+    assert orders["currency"].value_counts().rows() == [("BRL", 10_000)]
+    assert settlements["currency"].value_counts().rows() == [("BRL", 10_415)]
+
+
 def test_ingestion_loads_every_order(converted: dict[str, pl.DataFrame], tmp_path) -> None:
     deliveries = mapping_folder_deliveries(REPO_ROOT / "mappings" / "olist", OLIST)
     result = ingest_source(SOURCES["orders"], deliveries["orders"], tmp_path / "raw", NOW)

@@ -20,6 +20,8 @@ renamed as (
         ship_method,
         ship_region,
         location_id,
+        -- an ISO 4217 code as written, tidied; null: the channel's currency applies (reconciliation)
+        nullif(upper(trim(currency)), '') as currency,
         _file as source_file,
         _row as source_row
     from current_versions

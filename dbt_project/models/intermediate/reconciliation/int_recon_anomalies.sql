@@ -39,6 +39,12 @@ severities as (
 
 ),
 
+rates as (
+
+    select * from {{ ref('int_fx_rates') }}
+
+),
+
 line_anomalies as (
 
     select
@@ -165,7 +171,7 @@ shipment_anomalies as (
             else cast(first_shipped_at as date)
         end as business_date,
         order_gross as amount_at_stake,
-        fees.currency,
+        coalesce(order_shipment.currency, fees.currency) as currency,
         order_source_row
             || case when first_movement_id is not null then '; movement ' || first_movement_id else '' end
             as rows_involved,
@@ -219,35 +225,57 @@ detected as (
 
 ),
 
+{#- Money is converted to CNY at the rate in force on the anomaly's business day
+    (int_fx_rates); a currency that is unknown or has no rate that day is never
+    converted: amount_at_stake_cny stays null and fx_rate_missing says so. Stock
+    drift is in units and is not money. -#}
+converted as (
+
+    select
+        detected.*,
+        detected.currency <> 'units' as is_money,
+        rates.rate_to_cny as fx_rate,
+        rates.valid_from as fx_rate_date,
+        rates.source as fx_rate_source,
+        cast(round(detected.amount_at_stake * rates.rate_to_cny, 2) as decimal(18, 2)) as amount_in_cny
+    from detected
+    left join rates
+        on detected.currency = rates.currency
+        and cast(detected.business_date as date) >= rates.valid_from
+        and (rates.valid_to is null or cast(detected.business_date as date) < rates.valid_to)
+
+),
+
 final as (
 
     select
-        {{ dbt.hash("detected.anomaly_class || '|' || coalesce(detected.channel_id, '') || '|' || detected.identity") }}
+        {{ dbt.hash("converted.anomaly_class || '|' || coalesce(converted.channel_id, '') || '|' || converted.identity") }}
             as anomaly_id,
-        detected.anomaly_class,
+        converted.anomaly_class,
         case
-            when abs(detected.amount_at_stake) * coalesce(fees.fx_to_cny, 1) >= severities.high_from then 'high'
+            -- severity thresholds are in CNY (units for stock); an unconverted amount keeps the base severity
+            when not coalesce(converted.is_money, true) and abs(converted.amount_at_stake) >= severities.high_from then 'high'
+            when abs(converted.amount_in_cny) >= severities.high_from then 'high'
             else coalesce(severities.base_severity, 'medium')
         end as severity,
-        cast(detected.amount_at_stake as decimal(18, 2)) as amount_at_stake,
-        detected.currency,
-        case
-            when detected.anomaly_class = 'stock_count_drift' then null
-            else cast(round(detected.amount_at_stake * coalesce(fees.fx_to_cny, 1), 2) as decimal(18, 2))
-        end as amount_at_stake_cny,
-        detected.channel_id,
-        detected.order_id,
-        detected.settlement_ids,
-        detected.location_id,
-        detected.sku,
-        cast(detected.business_date as date) as business_date,
-        detected.rows_involved,
-        detected.detail
-    from detected
-    left join fees
-        on detected.channel_id = fees.channel_id
+        cast(converted.amount_at_stake as decimal(18, 2)) as amount_at_stake,
+        converted.currency,
+        converted.fx_rate,
+        converted.fx_rate_date,
+        converted.fx_rate_source,
+        case when coalesce(converted.is_money, true) then converted.amount_in_cny end as amount_at_stake_cny,
+        coalesce(converted.is_money, true) and converted.fx_rate is null as fx_rate_missing,
+        converted.channel_id,
+        converted.order_id,
+        converted.settlement_ids,
+        converted.location_id,
+        converted.sku,
+        cast(converted.business_date as date) as business_date,
+        converted.rows_involved,
+        converted.detail
+    from converted
     left join severities
-        on detected.anomaly_class = severities.anomaly_class
+        on converted.anomaly_class = severities.anomaly_class
 
 )
 

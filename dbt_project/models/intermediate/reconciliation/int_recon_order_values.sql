@@ -1,5 +1,7 @@
 {#- One row per OMS order (its current version) with what it is worth: the sum of its
-    lines (qty x unit price - discount + shipping charge), in the channel's currency. -#}
+    lines (qty x unit price - discount + shipping charge), in its currency: the order's
+    own (orders.currency, e.g. set by a mapping), else the channel's fee schedule's,
+    else unknown (null: never converted to CNY). -#}
 with
 
 orders as (
@@ -11,6 +13,12 @@ orders as (
 lines as (
 
     select * from {{ ref('stg_order_lines') }}
+
+),
+
+fees as (
+
+    select * from {{ ref('channel_fee_schedule') }}
 
 ),
 
@@ -46,10 +54,13 @@ final as (
         coalesce(line_values.line_count, 0) as line_count,
         coalesce(line_values.ordered_units, 0) as ordered_units,
         cast(coalesce(line_values.order_gross, 0) as decimal(18, 2)) as order_gross,
+        coalesce(orders.currency, fees.currency) as currency,
         orders.source_file || ':' || cast(orders.source_row as {{ dbt.type_string() }}) as order_source_row
     from orders
     left join line_values
         on orders.order_id = line_values.order_id
+    left join fees
+        on orders.channel_id = fees.channel_id
 
 )
 

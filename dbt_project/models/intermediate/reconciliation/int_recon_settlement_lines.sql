@@ -1,6 +1,7 @@
 {#- Every settlement line (payout, refund, adjustment) checked on its own: is its order
     known, is it a repeat of a sale already paid in full, are its fees at the contracted
-    rates, is a refund backed by a return. Amounts stay in the line's currency. -#}
+    rates, is a refund backed by a return. Amounts stay in the line's currency (the
+    line's, else its order's, else the channel's). -#}
 with
 
 settlements as (
@@ -44,7 +45,8 @@ joined as (
         coalesce(settlements.shipping_fee, 0) as shipping_fee,
         coalesce(settlements.subsidy, 0) as subsidy,
         settlements.net_amount,
-        settlements.currency,
+        -- the line's own currency, else its order's, else the channel's (never assumed CNY)
+        coalesce(settlements.currency, orders.currency, fees.currency) as currency,
         settlements.source_file || ':' || cast(settlements.source_row as {{ dbt.type_string() }}) as source_row_ref,
         orders.order_id is not null as is_order_known,
         orders.status as order_status,

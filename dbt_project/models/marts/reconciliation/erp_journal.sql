@@ -37,6 +37,8 @@ verified_lines as (
         on settlement_lines.order_id = order_settlement.order_id
         and settlement_lines.channel_id = order_settlement.channel_id
     where order_settlement.match_status = 'matched'
+        -- money posts in its own currency, never converted; a line whose currency nothing says is not posted
+        and settlement_lines.currency is not null
         and not exists (
             select 1
             from anomalies

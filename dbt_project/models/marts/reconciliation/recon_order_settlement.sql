@@ -1,5 +1,5 @@
 {#- Each order against its settlement lines: what the channel's fee schedule says it
-    should pay (expected) and what was paid, in the channel's currency. One row per OMS
+    should pay (expected) and what was paid, in the order's currency. One row per OMS
     order that is delivered or returned or has settlement lines, plus one row per order id
     (or orphan line) the OMS does not know. -#}
 with
@@ -76,7 +76,8 @@ compared as (
         expected_orders.order_id is not null as is_order_known,
         expected_orders.status as order_status,
         fees.channel_id is not null as has_fee_schedule,
-        coalesce(fees.currency, paid.paid_currency) as currency,
+        -- the order's currency (its own, else the channel's), else what the payouts say
+        coalesce(expected_orders.currency, fees.currency, paid.paid_currency) as currency,
         coalesce(fees.amount_tolerance, {{ var('recon_default_amount_tolerance') }}) as amount_tolerance,
         expected_orders.delivered_by_date,
         case when expected_orders.delivered_by_date is not null then cast(

@@ -110,6 +110,7 @@ joined as (
         orders.paid_at,
         case when orders.status in ('cancelled', 'refunded') then orders.updated_at end as cancelled_at,
         orders.order_gross,
+        orders.currency,
         coalesce(per_order.ordered_qty, 0) as ordered_qty,
         coalesce(per_order.shipped_qty, 0) as shipped_qty,
         coalesce(per_order.skus_differing, 0) as skus_differing,
@@ -151,6 +152,7 @@ final as (
         shipped_qty,
         skus_differing,
         order_gross,
+        currency,
         order_source_row,
         {{ dbt.dateadd('hour', var('recon_ship_sla_hours'), 'paid_at') }} as ship_due_at,
         (

@@ -28,9 +28,32 @@ build as (
 ),
 
 {% if is_incremental() %}
+{#- A table built before the rate columns existed: its rows get no rate (null) until found
+    again, and an amount it copied 1:1 into amount_at_stake_cny from another currency than
+    CNY (the old default rate) is taken back to null, flagged fx_rate_missing. (In a unit
+    test `this` is the fixture, text, with every column.) -#}
+{%- set known_columns = [] if this is string else
+    adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
 known as (
 
+    {% if known_columns and 'fx_rate' not in known_columns -%}
+    {%- set copied_1_to_1 = "coalesce(currency, '') not in ('CNY', 'units') and amount_at_stake_cny = amount_at_stake" %}
+    select
+        {% for column in known_columns -%}
+        {% if column == 'amount_at_stake_cny' -%}
+        case when not ({{ copied_1_to_1 }}) then amount_at_stake_cny end as amount_at_stake_cny,
+        {%- else -%}
+        {{ column }},
+        {%- endif %}
+        {% endfor -%}
+        cast(null as double) as fx_rate,
+        cast(null as date) as fx_rate_date,
+        cast(null as {{ dbt.type_string() }}) as fx_rate_source,
+        coalesce(currency, '') <> 'units' and (amount_at_stake_cny is null or {{ copied_1_to_1 }}) as fx_rate_missing
+    from {{ this }}
+    {%- else -%}
     select * from {{ this }}
+    {%- endif %}
 
 ),
 {% endif %}
@@ -43,7 +66,11 @@ current_rows as (
         detected.severity,
         detected.amount_at_stake,
         detected.currency,
+        detected.fx_rate,
+        detected.fx_rate_date,
+        detected.fx_rate_source,
         detected.amount_at_stake_cny,
+        detected.fx_rate_missing,
         detected.channel_id,
         detected.order_id,
         detected.settlement_ids,
@@ -78,7 +105,11 @@ resolved_rows as (
         known.severity,
         known.amount_at_stake,
         known.currency,
+        known.fx_rate,
+        known.fx_rate_date,
+        known.fx_rate_source,
         known.amount_at_stake_cny,
+        known.fx_rate_missing,
         known.channel_id,
         known.order_id,
         known.settlement_ids,
