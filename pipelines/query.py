@@ -207,9 +207,12 @@ def print_summary(data: Path | None) -> None:
             render(
                 con,
                 """
-                select source, count(*) as files, sum(rows_read) as read, sum(rows_loaded) as loaded,
-                       sum(rows_replaced) as replaced, sum(rows_quarantined) as quarantined
-                from ops.ingestion_log group by source order by source
+                select source,
+                       count(*) filter (where status not in ('unrecognised', 'skipped')) as files,
+                       sum(rows_read) as read, sum(rows_loaded) as loaded,
+                       sum(rows_replaced) as replaced, sum(rows_quarantined) as quarantined,
+                       count(*) filter (where status in ('unrecognised', 'skipped')) as not_read
+                from ops.ingestion_log group by source order by source nulls last
                 """,
                 100,
             )

@@ -145,3 +145,18 @@ def test_the_dashboards_connection_is_locked_down_too(data: Path) -> None:
     assert warehouse.query("select count(*) as n from staging.stg_products")["n"][0] == 3
     with pytest.raises(duckdb.Error, match="disabled by configuration"):
         warehouse.query("select * from read_text(?)", [str(data.parent / "secret.txt")])
+
+
+def test_summary_counts_files_nothing_reads_apart_from_deliveries(data: Path) -> None:
+    with duckdb.connect(str(data / "warehouse" / "omnistock.duckdb")) as con:
+        con.execute("create schema ops")
+        con.execute(
+            """create table ops.ingestion_log as select * from (values
+               ('orders', 'ok', 10, 9, 1, 0), ('orders', 'skipped', 0, 0, 0, 0), (null, 'unrecognised', 0, 0, 0, 0))
+               as t(source, status, rows_read, rows_loaded, rows_replaced, rows_quarantined)"""
+        )
+        con.execute("alter table marts.inventory_sales_layer add column is_low_stock boolean")
+    result = runner.invoke(app, ["summary"], env={"OMNISTOCK_DATA_DIR": str(data), "COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.splitlines() if line.startswith("│ orders") or line.startswith("│ ∅")]
+    assert [[c for c in row if c != "│"] for row in rows] == [["orders", "1", "10", "9", "1", "0", "1"], ["∅", "0", "0", "0", "0", "0", "1"]]
