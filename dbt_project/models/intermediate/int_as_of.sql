@@ -1,22 +1,58 @@
-{#- The moment every layer is computed for: var('as_of') when set, else the latest
-    event in the data (so a replay of old files gives the stock as of then). -#}
+{#- The moment every layer is computed for: var('as_of') when set, else the latest event in the
+    data (so a replay of old files gives the stock as of then) that other events support.
+
+    One wrong date must not move it: an order "updated" months after everything else made every
+    source look months late (critical freshness alerts), every order overdue for its settlement,
+    and blocked publishing. So an event counts only when at least var('as_of_min_support')
+    events, itself included, lie within var('as_of_support_window_hours') up to it: a lone event
+    far from the others is ignored (docs/inventory_model.md, "as_of"). When no event has that
+    support (a handful of rows), the latest event is used. latest_event_at is the plain latest
+    event; outlier_ignored says it was left out (a warning test names it). -#}
+{%- set min_support = var('as_of_min_support', 2) | int -%}
+{%- set window_hours = var('as_of_support_window_hours', 24) | int -%}
+{%- set candidates = var('as_of_candidates', 10000) | int -%}
 with
 
-orders as (
+events as (
 
-    select max(updated_at) as latest_at from {{ ref('stg_orders') }}
-
-),
-
-movements as (
-
-    select max(occurred_at) as latest_at from {{ ref('stg_wms_movements') }}
+    select updated_at as event_at from {{ ref('stg_orders') }} where updated_at is not null
+    union all
+    select occurred_at as event_at from {{ ref('stg_wms_movements') }} where occurred_at is not null
+    union all
+    select as_of as event_at from {{ ref('stg_wms_snapshots') }} where as_of is not null
 
 ),
 
-snapshots as (
+latest_events as (
 
-    select max(as_of) as latest_at from {{ ref('stg_wms_snapshots') }}
+    -- only the latest events decide (a top-N, not a sort of every event of the peak day): the
+    -- latest supported one is among them unless that many outliers sit on top
+    select event_at from events
+    order by event_at desc
+    limit {{ candidates }}
+
+),
+
+supported as (
+
+    select
+        event_at,
+        -- the event (min_support - 1) places earlier: within the window, this one is supported
+        lead(event_at, {{ min_support - 1 }}) over (order by event_at desc) as support_at
+    from latest_events
+
+),
+
+bounds as (
+
+    select
+        max(event_at) as latest_event_at,
+        max(
+            case
+                when support_at >= {{ dbt.dateadd('hour', -window_hours, 'event_at') }} then event_at
+            end
+        ) as supported_at
+    from supported
 
 ),
 
@@ -24,16 +60,15 @@ final as (
 
     select
         {%- if var('as_of') %}
-        cast('{{ var("as_of") }}' as timestamp) as as_of
+        cast('{{ var("as_of") }}' as timestamp) as as_of,
+        bounds.latest_event_at,
+        false as outlier_ignored
         {%- else %}
-        coalesce(
-            greatest(orders.latest_at, movements.latest_at, snapshots.latest_at),
-            cast(current_timestamp as timestamp)
-        ) as as_of
+        coalesce(bounds.supported_at, bounds.latest_event_at, cast(current_timestamp as timestamp)) as as_of,
+        bounds.latest_event_at,
+        coalesce(bounds.latest_event_at > bounds.supported_at, false) as outlier_ignored
         {%- endif %}
-    from orders
-    cross join movements
-    cross join snapshots
+    from bounds
 
 )
 
