@@ -29,7 +29,7 @@ import polars as pl
 from pipelines.contract import Source
 from pipelines.ingest.delivery import Delivery
 from pipelines.ingest.raw_zone import MANIFEST_SCHEMA, RawZone
-from pipelines.ingest.readers import UnreadableFile
+from pipelines.ingest.readers import UnreadableFile, found_columns
 from pipelines.ingest.validate import (
     QUARANTINE_SCHEMA,
     ROW,
@@ -71,8 +71,7 @@ def check_delivery(source: Source, delivery: Delivery, now: datetime, known: dic
         return CheckedDelivery("unreadable", empty, file_problem(source.name, delivery.name, str(exc)), 0, str(exc))
     missing = missing_required_columns(raw.columns, source)
     if missing:
-        found = ", ".join(c for c in raw.columns if not c.startswith("__"))
-        reason = f"missing required column(s): {', '.join(missing)}; found: {found}"
+        reason = f"missing required column(s): {', '.join(missing)}; {found_columns(raw.columns, source.columns)}"
         problem = file_problem(source.name, delivery.name, reason, column=",".join(missing))
         return CheckedDelivery("rejected", empty, problem, raw.height, reason)
     result = validate(raw, source, delivery.name, now, known)

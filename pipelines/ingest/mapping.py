@@ -52,7 +52,7 @@ import yaml
 
 from pipelines.contract import SOURCES
 from pipelines.ingest.delivery import Delivery
-from pipelines.ingest.readers import UnreadableFile, landing_files
+from pipelines.ingest.readers import UnreadableFile, found_columns, landing_files
 from pipelines.ingest.validate import ROW
 
 KINDS = ("column", "const", "concat", "coalesce", "latest", "earliest")
@@ -312,8 +312,8 @@ def read_mapped(mapping: Mapping, path: Path, base_dir: Path) -> pl.DataFrame:
         needed = set().union(*[referenced_columns(v) for v in mapping.columns.values()])
         missing = sorted(needed - present)
         if missing:
-            found = ", ".join(c for c in frame.collect_schema().names() if c != ROW)
-            raise UnreadableFile(f"column(s) named in {mapping.path.name} not found: {', '.join(missing)}; found: {found}")
+            found = found_columns(frame.collect_schema().names(), needed)
+            raise UnreadableFile(f"column(s) named in {mapping.path.name} not found: {', '.join(missing)}; {found}")
         return frame.select(*[value_expr(v).alias(name) for name, v in mapping.columns.items()], pl.col(ROW)).collect()
     except UnreadableFile:
         raise

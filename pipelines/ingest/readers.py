@@ -16,7 +16,7 @@ import itertools
 import mmap
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +35,20 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
 class UnreadableFile(Exception):
     """The file as a whole cannot be read; the message says why."""
+
+
+def found_columns(columns: Iterable[str], expected: Iterable[str]) -> str:
+    """What a message about a file's missing columns says about the columns it has.
+
+    `found: a, b` when the header shares a column with what was expected (a data file with
+    a column missing or misspelt); otherwise only how many there were: the first line of a
+    file that is not a data file (a text file, a copy of /etc/passwd) may be anything, and
+    is never quoted into the ingestion log, the quarantine or the run's output."""
+    names = [c for c in columns if not c.startswith("__")]
+    wanted = {e.strip().lower() for e in expected}
+    if any(n.strip().lower() in wanted for n in names):
+        return f"found: {', '.join(names)}"
+    return f"found {len(names)} column(s), none of them expected (not quoted: it does not look like a data file)"
 
 
 def landing_files(folder: Path, root: Path | None = None) -> list[Path]:

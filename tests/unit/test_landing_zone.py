@@ -61,13 +61,13 @@ def test_a_link_to_a_file_outside_the_landing_zone_is_not_read(where: Paths) -> 
     (where.landing / "products" / "passwd.csv").symlink_to(outside / "passwd")
     (where.landing / "products" / "more.csv").symlink_to(outside / "products.csv")
     assert names(contract_deliveries(where, "products")) == ["landing/products/good.csv"]
-    assert "SECRET" not in messages(where, "products")
+    assert "secret-first-line" not in messages(where, "products").lower()
     report = {e.file: e for e in landing_report(where)}
     assert set(report) == {"landing/products/passwd.csv", "landing/products/more.csv"}
     entry = report["landing/products/passwd.csv"]
     assert (entry.status, entry.source) == ("skipped", "products")
     assert "outside the landing zone" in entry.message and str(outside / "passwd") in entry.message
-    assert "SECRET" not in entry.message
+    assert "secret-first-line" not in entry.message.lower()
 
 
 def test_a_link_inside_the_landing_zone_is_read(where: Paths) -> None:
@@ -135,7 +135,7 @@ def test_mapped_exports_do_not_follow_links_or_globs_out(where: Paths, tmp_path:
     write(where.landing / "shop" / "catalog.csv", "code,title\nS1,Serum\n")
     (where.landing / "shop" / "linked.csv").symlink_to(tmp_path / "outside" / "catalog.csv")
     assert names(mapped_deliveries(where, "products")) == ["shop/catalog.csv [shop/products.yml]"]
-    assert "SECRET" not in messages(where, "products")
+    assert "secret-first-line" not in messages(where, "products").lower()
     assert [(e.file, e.status) for e in landing_report(where)] == [("landing/shop/linked.csv", "skipped")]
 
 
@@ -201,9 +201,33 @@ def test_the_landing_scan_asset_logs_warns_and_records(where: Paths, monkeypatch
     assert materialization.metadata["skipped"].value == 1
     assert any(w.startswith("landing/order_items.csv was unrecognised: nothing reads this file") for w in warnings)
     assert any(w.startswith("landing/products/passwd.csv was skipped: a symbolic link") for w in warnings)
-    assert not any("SECRET" in w for w in warnings)
+    assert not any("secret-first-line" in w.lower() for w in warnings)
     log = pl.read_parquet(where.raw / "_manifest" / "_landing.parquet")
     assert sorted(zip(log["file"], log["status"])) == [("landing/order_items.csv", "unrecognised"), ("landing/products/passwd.csv", "skipped")]
-    assert not log["message"].str.contains("SECRET").any()
+    assert not log["message"].str.to_lowercase().str.contains("secret-first-line").any()
     # every ingestion waits for the scan, so dbt's ops.ingestion_log sees this run's entries
     assert all(LANDING_SCAN_KEY in asset.dependency_keys for asset in ingest_assets)
+
+
+# ---------------------------------------------------------------- a file that is not a data file is never quoted
+def test_a_text_file_in_the_landing_zone_is_refused_without_quoting_its_first_line(where: Paths) -> None:
+    shutil.copy(where.data_dir.parent / "outside" / "passwd", where.landing / "products" / "copied_passwd.txt")
+    write(where.landing / "products" / "typo.csv", "sku,nmae\nA,Serum\n")  # a data file: its columns are named
+    _, quarantine = check_deliveries(SOURCES["products"], contract_deliveries(where, "products"), NOW)
+    reasons = dict(zip(quarantine["file"], quarantine["reason"]))
+    assert "secret-first-line" not in " ".join(str(v) for row in quarantine.iter_rows() for v in row).lower()
+    assert reasons["landing/products/copied_passwd.txt"] == (
+        "missing required column(s): sku, name; found 1 column(s), none of them expected (not quoted: it does not look like a data file)"
+    )
+    assert reasons["landing/products/typo.csv"] == "missing required column(s): name; found: sku, nmae"
+
+
+def test_platform_and_mapped_files_that_are_not_data_files_are_not_quoted(where: Paths, tmp_path: Path) -> None:
+    folder = where.landing / "amazon_settlement_v2" / "amazon_us"
+    folder.mkdir(parents=True)
+    shutil.copy(tmp_path / "outside" / "passwd", folder / "settlement.txt")
+    write(where.data_dir / "mappings" / "shop" / "products.yml", MAPPING.format(files='"*.csv"'))
+    write(where.landing / "shop" / "catalog.csv", (tmp_path / "outside" / "passwd").read_text())
+    for source in ("settlements", "products"):
+        assert "secret-first-line" not in messages(where, source).lower()
+    assert "not quoted" in messages(where, "settlements") and "not quoted" in messages(where, "products")

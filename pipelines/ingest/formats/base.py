@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from pipelines.contract import SOURCES
-from pipelines.ingest.readers import UnreadableFile
+from pipelines.ingest.readers import UnreadableFile, found_columns
 from pipelines.ingest.validate import ROW
 
 BRAND_TZ = ZoneInfo("Asia/Shanghai")  # the brand's local time: every timestamp lands in it
@@ -156,10 +156,10 @@ def read_csv_text(path: Path, separator: str = ",") -> pl.DataFrame:
 
 
 def require_columns(frame: pl.DataFrame, needed: Iterable[str], what: str) -> None:
+    needed = list(needed)
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        found = ", ".join(c for c in frame.columns if c != ROW)
-        raise UnreadableFile(f"not a {what}: missing column(s) {', '.join(missing)}; found: {found}")
+        raise UnreadableFile(f"not a {what}: missing column(s) {', '.join(missing)}; {found_columns(frame.columns, needed)}")
 
 
 _ZONED = ("%Y-%m-%dT%H:%M:%S%#z", "%Y-%m-%d %H:%M:%S%#z", "%Y-%m-%dT%H:%M:%S%.f%#z")
