@@ -100,5 +100,25 @@ def summary(data_dir: DataDirOption = None) -> None:
     print_summary(data_dir)
 
 
+@app.command("accept-delivery")
+def accept_delivery(
+    file: Annotated[str, typer.Argument(help="The held file, as named in its alert or in ops.quarantine (e.g. orders/2026-11.csv).")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Accept a held re-delivery (a loaded file that came back unreadable, empty or much smaller): the next run loads it as it is now."""
+    from pipelines.ingest.discover import source_deliveries
+    from pipelines.ingest.load import accept_held_delivery
+    from pipelines.settings import Paths, paths
+
+    where = Paths(data_dir.expanduser().resolve()) if data_dir else paths()
+    try:
+        source, name = accept_held_delivery(where.raw, file, lambda source: source_deliveries(where, source))
+    except LookupError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=1) from exc
+    typer.echo(f"Accepted {name} ({source}): the next `omnistock run` replaces the version loaded with it as it is now "
+               "and resolves its alert. If the file changes again first, it is judged again.")
+
+
 if __name__ == "__main__":
     app()

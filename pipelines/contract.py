@@ -53,6 +53,9 @@ class Source:
     occurred: tuple[str, ...] = ()
     # column -> "source.column" it must match, checked when that source has rows
     references: dict[str, str] = field(default_factory=dict)
+    # column -> "source.column" of the row this one belongs to (an order line's order): a row whose
+    # parent was quarantined, or is unknown, is quarantined with it (pipelines/ingest/parents.py)
+    parents: dict[str, str] = field(default_factory=dict)
     description: str = ""
 
     @property
@@ -220,6 +223,7 @@ SOURCES: dict[str, Source] = {
             required=("order_id", "line_no", "sku", "qty"),
             non_negative=("qty", "unit_price", "discount", "shipping_charge"),
             references={"sku": "products.sku"},
+            parents={"order_id": "orders.order_id"},
             description="Order lines; discount is the line's total discount in money.",
         ),
         Source(

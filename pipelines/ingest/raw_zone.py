@@ -6,6 +6,8 @@
     raw/_quarantine/<source>/<delivery_id>.parquet       what that delivery broke, row by row
     raw/_manifest/<source>.parquet                       one row per delivery ever ingested
     raw/_manifest/<source>.pending/<delivery_id>.parquet a delivery written since (folded in at the run's end)
+    raw/_quarantine/<source>/<delivery_id>.held.parquet  a re-delivery held back: the version loaded stays
+    raw/_manifest/<source>.accepted.json                 held re-deliveries accepted (omnistock accept-delivery)
 
 Every row keeps its lineage (`_delivery_id`, `_delivery_seq`, `_row`, `_file`,
 `_ingested_at`), so a staged row can be traced to the file and record it came from. A delivery ingested
@@ -15,6 +17,7 @@ deleted after ingestion stays in the raw zone.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -85,6 +88,7 @@ class RawZone:
         shutil.rmtree(self.quarantine_dir, ignore_errors=True)
         self.manifest_path.unlink(missing_ok=True)
         shutil.rmtree(self.pending_dir, ignore_errors=True)
+        self.accepted_path.unlink(missing_ok=True)
 
     def manifest(self) -> pl.DataFrame:
         """One row per delivery: the manifest file, with the entries of deliveries written since
@@ -160,3 +164,67 @@ class RawZone:
 
     def scan_quarantine(self) -> pl.LazyFrame:
         return pl.scan_parquet(self.quarantine_dir / "*.parquet", schema=QUARANTINE_STORE_SCHEMA)
+
+    # --- re-deliveries held back (a file that shrank, emptied or became unreadable: load.hold_reason) ---
+
+    def held_path(self, delivery_id: str) -> Path:
+        return self.quarantine_dir / f"{delivery_id}.held.parquet"
+
+    def hold(self, entry: pl.DataFrame) -> None:
+        """Record a held re-delivery: one file-level quarantine record (in ops.quarantine too)."""
+        self.quarantine_dir.mkdir(parents=True, exist_ok=True)
+        delivery_id = entry["delivery_id"][0]
+        temporary = self.quarantine_dir / f"{delivery_id}.held.tmp"
+        entry.select(QUARANTINE_STORE_SCHEMA.names()).cast(dict(QUARANTINE_STORE_SCHEMA)).write_parquet(temporary)
+        temporary.replace(self.held_path(delivery_id))
+
+    def release_held(self, keep: set[str]) -> None:
+        """Forget the held records of deliveries not held any more (accepted, restored or removed)."""
+        for path in self.quarantine_dir.glob("*.held.parquet") if self.quarantine_dir.is_dir() else []:
+            if path.name.removesuffix(".held.parquet") not in keep:
+                path.unlink(missing_ok=True)
+
+    @property
+    def accepted_path(self) -> Path:
+        return self.manifest_path.parent / f"{self.source.name}.accepted.json"
+
+    def accepted(self) -> dict[str, str]:
+        """delivery_id -> the fingerprint of the version someone accepted (omnistock accept-delivery)."""
+        return json.loads(self.accepted_path.read_text()) if self.accepted_path.is_file() else {}
+
+    def accept(self, delivery_id: str, fingerprint: str) -> None:
+        self._write_accepted({**self.accepted(), delivery_id: fingerprint})
+
+    def forget_accepted(self, delivery_ids: set[str]) -> None:
+        accepted = self.accepted()
+        if accepted and delivery_ids & set(accepted):
+            self._write_accepted({k: v for k, v in accepted.items() if k not in delivery_ids})
+
+    def _write_accepted(self, accepted: dict[str, str]) -> None:
+        if not accepted:
+            self.accepted_path.unlink(missing_ok=True)
+            return
+        self.accepted_path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.accepted_path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(accepted, indent=1, sort_keys=True))
+        temporary.replace(self.accepted_path)
+
+    def write_refused_keys(self, delivery_id: str, keys: pl.DataFrame) -> None:
+        """The keys of this delivery's refused rows, for the sources whose rows belong to them (parents.py)."""
+        from pipelines.ingest.parents import refused_keys_folder
+
+        folder = refused_keys_folder(self.root, self.source.name)
+        target = folder / f"{delivery_id}.parquet"
+        if not keys.height:
+            target.unlink(missing_ok=True)
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        keys.write_parquet(target)
+
+
+def held_deliveries(raw_root: Path) -> pl.DataFrame:
+    """Every re-delivery held back, of every source (QUARANTINE_STORE_SCHEMA)."""
+    files = sorted((raw_root / "_quarantine").glob("*/*.held.parquet"))
+    if not files:
+        return pl.DataFrame(schema=QUARANTINE_STORE_SCHEMA)
+    return pl.concat([pl.read_parquet(f).cast(dict(QUARANTINE_STORE_SCHEMA)) for f in files])

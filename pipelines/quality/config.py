@@ -43,12 +43,28 @@ class FreshnessRule:
 
 
 @dataclass(frozen=True)
+class ExpectedSource:
+    """A source that must not be empty: always, or while rows of another source need it (`when`).
+
+    `when` rows count when (optional) their `status` is one of `statuses` and their `column` is at
+    least `older_than` before the quality clock's "now" (e.g. orders delivered two weeks ago need a payout)."""
+
+    source: str
+    when: str | None = None
+    statuses: tuple[str, ...] = ()
+    column: str | None = None
+    older_than: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True)
 class QualityConfig:
     now: str = "data_as_of"
     raw_lookback_days: int = 14
     freshness: Mapping[str, FreshnessRule] = field(default_factory=dict)
     volume: VolumeConfig = VolumeConfig()
     min_rows: Mapping[str, int] = field(default_factory=dict)
+    expected_sources: tuple[ExpectedSource, ...] = ()
+    redelivery_min_share: float = 0.5  # a re-delivery with fewer valid rows than this share of the version loaded is held
 
 
 def _cadence(spec: Mapping, default: Cadence | None = None) -> Cadence:
@@ -73,7 +89,29 @@ def parse_config(raw: Mapping) -> QualityConfig:
         freshness=rules,
         volume=volume,
         min_rows={k: int(v) for k, v in (raw.get("min_rows") or {}).items()},
+        expected_sources=tuple(_expected(name, spec or {}) for name, spec in (raw.get("expected_sources") or {}).items()),
+        redelivery_min_share=_share((raw.get("redelivery") or {}).get("min_share", 0.5)),
     )
+
+
+def _expected(source: str, spec: Mapping) -> ExpectedSource:
+    when = spec.get("when") or {}
+    if isinstance(when, str):
+        when = {"source": when}
+    return ExpectedSource(
+        source=source,
+        when=when.get("source"),
+        statuses=tuple(str(s) for s in when.get("status") or ()),
+        column=when.get("column"),
+        older_than=parse_duration(when["older_than"]) if "older_than" in when else timedelta(0),
+    )
+
+
+def _share(value: object) -> float:
+    share = float(value)  # type: ignore[arg-type]
+    if not 0 <= share <= 1:
+        raise ValueError(f"redelivery.min_share must be between 0 and 1, not {value!r}")
+    return share
 
 
 def config_path(data_dir: Path, env: Mapping[str, str] | None = None) -> Path:

@@ -82,7 +82,7 @@ def known_values(source: Source) -> dict[str, pl.Series]:
 
 
 def _upstream(source: Source) -> list[dg.AssetKey]:
-    masters = {target.split(".")[0] for target in source.references.values()}
+    masters = {target.split(".")[0] for target in (*source.references.values(), *source.parents.values())}
     return [raw_key(m) for m in sorted(masters) if m != source.name]
 
 

@@ -14,6 +14,7 @@ and delivers new alerts (pipelines/quality/store.py).
 from datetime import datetime
 
 import dagster as dg
+import polars as pl
 
 from pipelines.contract import SOURCES
 from pipelines.defs.ingest.assets import known_values, raw_key
@@ -68,8 +69,19 @@ WAREHOUSE_SPECS = [
         for mart in MARTS
     ),
 ]
+# A held re-delivery or an expected source left empty (pipelines/quality/deliveries.py), per source, after dbt.
+DELIVERY_SPECS = [
+    dg.AssetCheckSpec(
+        "deliveries",
+        asset=staging_key(name),
+        blocking=True,
+        description=f"No {name} re-delivery is held back (a loaded file that came back unreadable, empty or much "
+        "smaller), and the source is not empty while it is expected (cadences.yml expected_sources).",
+    )
+    for name in SOURCES
+]
 # Everything a warehouse check guards: publishing waits for (and is blocked by) these checks.
-GATED_ASSETS = sorted({spec.asset_key for spec in WAREHOUSE_SPECS}, key=lambda k: k.to_user_string())
+GATED_ASSETS = sorted({spec.asset_key for spec in [*WAREHOUSE_SPECS, *DELIVERY_SPECS]}, key=lambda k: k.to_user_string())
 
 
 def _dagster_severity(severity: Severity) -> dg.AssetCheckSeverity:
@@ -201,3 +213,24 @@ def warehouse_quality_checks(context: dg.AssetCheckExecutionContext):
     alert_meta = _record(context, outcomes, [(k.name, k.asset_key.to_user_string()) for k in findings])
     for key in sorted(findings, key=lambda k: (k.asset_key.to_user_string(), k.name)):
         yield _result(key, findings[key], {"quality_now": now.isoformat(sep=" "), **metadata.get(key, {}), **alert_meta})
+
+
+@dg.multi_asset_check(specs=DELIVERY_SPECS, can_subset=True, pool=WAREHOUSE_POOL, name="delivery_checks")
+def delivery_checks(context: dg.AssetCheckExecutionContext):
+    """Held re-deliveries (raw/_quarantine/*/*.held.parquet) and expected sources that are empty (staging)."""
+    from pipelines.ingest.raw_zone import held_deliveries
+    from pipelines.quality.deliveries import CHECK, expected_source_outcomes, held_outcomes
+
+    where = paths()
+    config = load_config(where.data_dir)
+    selected = {key.asset_key.path[-1].removeprefix("stg_") for key in context.selected_asset_check_keys}
+    asset_of = lambda source: staging_key(source).to_user_string()  # noqa: E731
+    outcomes = held_outcomes(held_deliveries(where.raw).filter(pl.col("source").is_in(sorted(selected))), asset_of)
+    with connect(read_only=True) as con:
+        now = resolve_now(config.now, readers.data_as_of(con), datetime.now())
+        rules = [rule for rule in config.expected_sources if rule.source in selected]
+        outcomes += expected_source_outcomes(con, rules, now, asset_of)
+    alert_meta = _record(context, outcomes, [(CHECK, asset_of(name)) for name in sorted(selected)])
+    for name in sorted(selected):
+        found = [o for o in outcomes if o.asset == asset_of(name)]
+        yield _result(dg.AssetCheckKey(staging_key(name), CHECK), found, {"quality_now": now.isoformat(sep=" "), **alert_meta})
