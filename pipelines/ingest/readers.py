@@ -272,11 +272,14 @@ _COUNT_BLOCK = 2**20  # counted a block at a time: a block and its comparison st
 
 
 def _line_count(path: Path) -> int:
-    """Lines in the file: its line ends, and a last line without one."""
+    """Lines in the file up to its last line with text: its line ends, a last line without one,
+    less the blank lines some exports leave at the end (DuckDB skips them; not worth a second read)."""
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
         size = len(data)
         ends = sum(_count_line_ends(data, start, min(start + _COUNT_BLOCK, size)) for start in range(0, size, _COUNT_BLOCK))
-        return ends + (data[size - 1] != ord("\n"))
+        tail = data[max(0, size - 4096) :]
+        trailing = tail[len(tail.rstrip(b"\r\n")) :].count(b"\n")
+        return ends + (data[size - 1] != ord("\n")) - max(0, trailing - 1)
 
 
 def _count_line_ends(data: mmap.mmap, start: int, end: int) -> int:

@@ -188,3 +188,15 @@ def _read(text: str) -> pl.DataFrame:
         path = Path(folder) / "f.csv"
         path.write_bytes(text.encode("utf-8"))
         return read_csv_with_rejects(path)
+
+
+@pytest.mark.parametrize("end", ["\n\n", "\n\n\n", "\r\n\r\n"])
+def test_blank_lines_at_the_end_need_no_second_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, end: str) -> None:
+    def not_needed(*args: object) -> None:
+        raise AssertionError("read line by line")
+
+    monkeypatch.setattr(readers, "_read_line_by_line", not_needed)
+    path = tmp_path / "q.csv"
+    newline = "\r\n" if "\r" in end else "\n"
+    path.write_bytes((f'a,b{newline}"x",1{newline}y,2' + end).encode())
+    assert read_csv_with_rejects(path).select(ROW, "a").rows() == [(1, "x"), (2, "y")]
