@@ -3,6 +3,10 @@
 This is what `omnistock run` and `make demo` call: set the environment for the data
 folder, parse the dbt project (dagster-dbt needs the manifest before definitions load),
 then run the `materialize_everything` job, recorded in <data>/dagster like any run.
+
+Before the run starts, runs left unfinished by a killed `omnistock run` are marked failed and
+their pool slots freed, and a live run that builds the warehouse is waited for, saying so on
+stderr (pipelines/run_owner.py); dbt is started tied to this process, so it dies with it.
 """
 
 from __future__ import annotations
@@ -10,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +43,9 @@ class RunOutcome:
 
 def parse_dbt_project() -> None:
     """Write dbt_project/target/manifest.json; needs OMNISTOCK_DATA_DIR set."""
-    dbt = str(Path(sys.executable).with_name("dbt"))
+    from pipelines.defs.dbt.resources import tied_dbt_executable
+
+    dbt = tied_dbt_executable()  # a killed `omnistock run` takes its dbt with it
     done = subprocess.run(
         [dbt, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
         capture_output=True,
@@ -59,8 +64,10 @@ def materialize_everything(data_dir: Path | None = None, verbose: bool = False, 
     parse_dbt_project()
 
     import dagster as dg
+    from dagster._core.utils import make_new_run_id
 
     from pipelines.definitions import defs
+    from pipelines.run_owner import owner_tags, report_pool_waits, wait_for_warehouse
 
     from pipelines.defs.ingest.assets import ingest_assets
 
@@ -70,10 +77,16 @@ def materialize_everything(data_dir: Path | None = None, verbose: bool = False, 
     } if full_refresh else {}
     log_file = where.dagster_storage / "last_run.log"
     with dg.DagsterInstance.get() as instance, open(log_file, "w") as log:
-        with contextlib.nullcontext() if verbose else contextlib.redirect_stdout(log):
+        # A run whose process was killed is failed and its pool slot freed; a live one is waited
+        # for, saying so on stderr (pipelines/run_owner.py). The run's tags name this process.
+        wait_for_warehouse(instance)
+        run_id = make_new_run_id()
+        with report_pool_waits(instance, run_id), contextlib.nullcontext() if verbose else contextlib.redirect_stdout(log):
             result = job.execute_in_process(
                 instance=instance,
                 raise_on_error=False,
+                run_id=run_id,
+                tags=owner_tags(),
                 run_config={
                     "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}},
                     **({"ops": ops_config} if ops_config else {}),
