@@ -109,6 +109,14 @@ def parent_indexes(raw_root: Path, child: Source) -> list[ParentIndex]:
     return indexes
 
 
+def hashes_in(hashes: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
+    """Per hash: whether it is in `sorted_unique` (a binary search: no second copy of the parent keys)."""
+    if not sorted_unique.size:
+        return np.zeros(hashes.size, dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_unique, hashes), sorted_unique.size - 1)
+    return sorted_unique[at] == hashes
+
+
 def without_orphans(rows: pl.DataFrame, indexes: list[ParentIndex], source: str, file: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(the valid rows whose parents are loaded, a quarantine record for each of the others)."""
     problems = []
@@ -116,10 +124,7 @@ def without_orphans(rows: pl.DataFrame, indexes: list[ParentIndex], source: str,
         if not index.checks or not rows.height:
             continue
         values = rows[index.column]
-        hashes = values.hash().to_numpy()
-        at = np.searchsorted(index.loaded, hashes)
-        known = (at < index.loaded.size) & (index.loaded[np.minimum(at, max(index.loaded.size - 1, 0))] == hashes) if index.loaded.size else np.zeros(hashes.size, dtype=bool)
-        orphan = pl.Series(~known) & values.is_not_null()
+        orphan = pl.Series(~hashes_in(values.hash().to_numpy(), index.loaded)) & values.is_not_null()
         if not orphan.any():
             continue
         orphans = rows.filter(orphan).select(pl.col(ROW).alias("row_number"), pl.col(index.column).alias("value"))

@@ -197,3 +197,13 @@ def test_lines_loaded_before_their_order_left_are_checked_again(tmp_path: Path) 
     report = ingest(tmp_path, "order_lines")  # the lines file did not change, yet it is checked again
     assert report.quarantine.select("row_number", "reason").rows() == [(2, "unknown order_id (not in orders)")]
     assert current_rows(LINES, tmp_path / "raw")["order_id"].to_list() == ["O1"]
+
+
+def test_a_parent_key_is_looked_up_among_sorted_hashes() -> None:
+    import numpy as np
+
+    from pipelines.ingest.parents import hashes_in
+
+    known = np.array([3, 7, 11], dtype=np.uint64)
+    assert hashes_in(np.array([7, 1, 11, 12, 3], dtype=np.uint64), known).tolist() == [True, False, True, False, True]
+    assert hashes_in(np.array([7], dtype=np.uint64), np.empty(0, dtype=np.uint64)).tolist() == [False]
