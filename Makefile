@@ -18,7 +18,7 @@ export UV_PYTHON_DOWNLOADS := never
 # dagster-dbt finds dbt on PATH (e.g. when `dagster dev` re-parses the project)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install prepare demo generate run test test-fast dev dashboard clean bench-ingest bench-fulfilment
+.PHONY: install prepare demo generate run test test-fast dev dashboard clean bench-ingest bench-fulfilment bench-memory
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -68,3 +68,7 @@ bench-ingest: install
 
 bench-fulfilment: install
 	$(BIN)/python -m benchmarks.bench_fulfilment --lines 1000000
+
+# peak memory of `omnistock run` on the double11 day (generated into a temporary folder, ~5 GB, then deleted)
+bench-memory: install
+	$(BIN)/python -m benchmarks.peak_memory --scale double11

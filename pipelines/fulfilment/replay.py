@@ -14,6 +14,12 @@ against the stock those orders saw: the end stock plus the units they took thems
 
 Receipts, transfers and adjustments during those days are not undone, so this is
 the end-of-period stock with the replayed demand put back, not an exact reconstruction.
+
+The window is also bounded in orders: at most `max_orders`, the most recently paid
+(ties by order id, latest first). Planning holds every replayed order line as Python
+objects (about 2 KB a line), so a peak day (20 M orders in one day) replayed whole would
+need tens of GiB; the most recent 200,000 orders are a sample large enough for the
+share routed automatically and fit in well under a GiB.
 """
 
 from __future__ import annotations
@@ -25,12 +31,15 @@ import polars as pl
 ROUTED_STATUSES = ("paid", "allocated", "shipped", "delivered", "returned")
 UNPLACED_STATUSES = ("cancelled", "refunded")
 CLAIMING_STATUSES = ("paid", "allocated")
+DEFAULT_MAX_ORDERS = 200_000
 
 
-def replay_orders(orders: pl.DataFrame, as_of: datetime, days: int) -> pl.DataFrame:
-    """The orders to replay (same columns as `orders`)."""
+def replay_orders(orders: pl.DataFrame, as_of: datetime, days: int, max_orders: int | None = None) -> pl.DataFrame:
+    """The orders to replay (same columns and order as `orders`): paid in (as_of - days, as_of],
+    routed or unplaced; with `max_orders`, only that many of them, the most recently paid
+    (pipelines/defs/fulfilment/load.py selects the same orders in SQL: REPLAY_ORDERS_SQL)."""
     since = as_of - timedelta(days=days)
-    return orders.filter(
+    window = orders.filter(
         (pl.col("paid_at") > since)
         & (pl.col("paid_at") <= as_of)
         & (
@@ -38,6 +47,10 @@ def replay_orders(orders: pl.DataFrame, as_of: datetime, days: int) -> pl.DataFr
             | (pl.col("status").is_in(UNPLACED_STATUSES) & pl.col("location_id").is_null())
         )
     )
+    if max_orders is None or window.height <= max_orders:
+        return window
+    latest = window.sort("paid_at", "order_id", descending=True).head(max(max_orders, 0))["order_id"]
+    return window.filter(pl.col("order_id").is_in(latest.implode()))
 
 
 def restore_stock(

@@ -43,6 +43,15 @@ class SuiteSpec:
     # (column, the values the master data knows): checked through the column unknown_<column>
     references: tuple[tuple[str, frozenset[str]], ...] = ()
 
+    @property
+    def unique_key(self) -> tuple[str, ...]:
+        """The columns of the suite's (first) compound uniqueness check, () if it has none: a frame
+        validated in chunks is split on them (ge_runner.Chunked)."""
+        for e in self.expectations:
+            if e.type == "ExpectCompoundColumnsToBeUnique":
+                return tuple(e.kwargs["column_list"])  # type: ignore[arg-type]
+        return ()
+
 
 def _e(type_: str, group: str, severity: Severity, **kwargs: object) -> ExpectationSpec:
     return ExpectationSpec(type_, kwargs, group, severity)

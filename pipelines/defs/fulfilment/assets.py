@@ -2,6 +2,8 @@
 
 Each asset reads dbt models from the warehouse, calls the pure rules in
 pipelines/fulfilment/ and replaces one `marts` table (whole table, in the warehouse pool).
+The planning assets read only the orders they plan (load.py) and first count their lines
+against `max_plan_lines`: a step that would not fit in memory fails, saying so.
 """
 
 from pathlib import Path
@@ -9,11 +11,28 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipelines.defs.fulfilment.load import PLANNING_DEPS, as_of, ledger_locations, planning_inputs
-from pipelines.fulfilment.documents import fulfillment_kpis, inbound_documents, interception_list, outbound_documents
+from pipelines.defs.fulfilment.load import (
+    INTERCEPTION_ITEMS_SQL,
+    INTERCEPTION_ORDERS_SQL,
+    INTERCEPTION_SHIPPED_SQL,
+    PLANNING_DEPS,
+    as_of,
+    ledger_locations,
+    planning_inputs,
+    select_open_orders,
+    select_replay_orders,
+)
+from pipelines.fulfilment.documents import (
+    CANCELLED_STATUSES,
+    fulfillment_kpis,
+    inbound_documents,
+    interception_list,
+    outbound_documents,
+)
 from pipelines.fulfilment.membership import DEFAULT_RULES_FILE, load_rules
 from pipelines.fulfilment.model import REGION_CENTROIDS_CSV, load_region_centroids
-from pipelines.fulfilment.planning import plan_open_orders, plan_replay
+from pipelines.fulfilment.planning import DEFAULT_MAX_PLAN_LINES, check_plan_size, plan_open_orders, plan_replay
+from pipelines.fulfilment.replay import DEFAULT_MAX_ORDERS
 from pipelines.settings import paths
 from pipelines.warehouse import WAREHOUSE_POOL, connect, read_frame, replace_table
 
@@ -25,10 +44,12 @@ REPLAY_PLAN = dg.AssetKey(["marts", "fulfillment_replay_plan"])
 class PlanningConfig(dg.Config):
     membership_rules_file: str = str(DEFAULT_RULES_FILE)  # YAML of gift rules (membership rights)
     region_centroids_file: str = str(REGION_CENTROIDS_CSV)  # region -> lat, lon used for "nearest"
+    max_plan_lines: int = DEFAULT_MAX_PLAN_LINES  # more order lines than this in one step: fail (about 2 KB a line)
 
 
 class ReplayConfig(PlanningConfig):
     replay_days: int = 7  # orders paid in the last N days before as_of are replayed
+    replay_max_orders: int = DEFAULT_MAX_ORDERS  # ... at most this many, the most recently paid
 
 
 def interception_export_path() -> Path:
@@ -47,6 +68,8 @@ def fulfillment_plan(context: dg.AssetExecutionContext, config: PlanningConfig) 
     rules = load_rules(Path(config.membership_rules_file))
     centroids = load_region_centroids(Path(config.region_centroids_file))
     with connect() as con:
+        scope = select_open_orders(con, as_of(con))
+        check_plan_size(scope, config.max_plan_lines)
         frame = plan_open_orders(planning_inputs(con), rules, centroids)
         replace_table(con, "marts", "fulfillment_plan", frame)
     by_reason = dict(frame.group_by("reason").len().sort("reason").iter_rows())
@@ -55,15 +78,23 @@ def fulfillment_plan(context: dg.AssetExecutionContext, config: PlanningConfig) 
 
 
 @dg.asset(key=REPLAY_PLAN, deps=PLANNING_DEPS, group_name=GROUP, pool=WAREHOUSE_POOL, kinds={"python", "duckdb"},
-          description="The same rules replayed over every order paid in the last days, as if unallocated, against the "
-          "stock they saw (pipelines/fulfilment/replay.py): the realistic measure of automatic routing.")
-def fulfillment_replay_plan(config: ReplayConfig) -> dg.MaterializeResult:
+          description="The same rules replayed over the orders paid in the last days (at most the most recent "
+          "replay_max_orders), as if unallocated, against the stock they saw (pipelines/fulfilment/replay.py): the "
+          "realistic measure of automatic routing.")
+def fulfillment_replay_plan(context: dg.AssetExecutionContext, config: ReplayConfig) -> dg.MaterializeResult:
     rules = load_rules(Path(config.membership_rules_file))
     centroids = load_region_centroids(Path(config.region_centroids_file))
     with connect() as con:
-        frame = plan_replay(planning_inputs(con), config.replay_days, rules, centroids)
+        scope = select_replay_orders(con, as_of(con), config.replay_days, config.replay_max_orders)
+        check_plan_size(scope, config.max_plan_lines)
+        context.log.info(f"replaying {scope.orders:,} orders ({scope.lines:,} lines): {scope.what}")
+        frame = plan_replay(planning_inputs(con), config.replay_days, rules, centroids, config.replay_max_orders)
         replace_table(con, "marts", "fulfillment_replay_plan", frame)
-    return dg.MaterializeResult(metadata={**_summary(frame, "marts.fulfillment_replay_plan"), "replay_days": config.replay_days})
+    return dg.MaterializeResult(metadata={
+        **_summary(frame, "marts.fulfillment_replay_plan"), "replay_days": config.replay_days,
+        "replay_max_orders": config.replay_max_orders, "orders_replayed": scope.orders,
+        "window_capped": scope.orders >= config.replay_max_orders,
+    })
 
 
 @dg.asset(key=dg.AssetKey(["marts", "wms_outbound_documents"]), deps=[PLAN], group_name=GROUP, pool=WAREHOUSE_POOL,
@@ -99,10 +130,12 @@ def wms_inbound_documents() -> dg.MaterializeResult:
           "carrier; also exported to <data>/exports/interception_list.csv.")
 def interception_list_asset() -> dg.MaterializeResult:
     with connect() as con:
+        # only the cancelled / refunded orders that have a location are read (not the whole history)
+        cancelled = {"statuses": list(CANCELLED_STATUSES)}
         frame = interception_list(
-            read_frame(con, "select * from staging.stg_orders"),
-            read_frame(con, "select order_id, sku, qty from intermediate.int_order_lines_exploded"),
-            read_frame(con, "select distinct doc_id from staging.stg_wms_movements where doc_type = $t", {"t": "outbound"})["doc_id"],
+            read_frame(con, INTERCEPTION_ORDERS_SQL, cancelled),
+            read_frame(con, INTERCEPTION_ITEMS_SQL, cancelled),
+            read_frame(con, INTERCEPTION_SHIPPED_SQL, {**cancelled, "doc_type": "outbound"})["doc_id"],
             ledger_locations(con),
             as_of(con),
         )

@@ -122,14 +122,16 @@ def build_raw_contract_check(name: str) -> dg.AssetChecksDefinition:
         "required values, allowed values, ranges, references to the master data, row count.",
     )
     def _contract(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        from pipelines.quality.ge_runner import data_docs_dir, run_suites
+        from pipelines.quality.ge_runner import CHUNK_ROWS, Chunked, data_docs_dir, run_suites
 
         where = paths()
         config = load_config(where.data_dir)
         references = {column: values.to_list() for column, values in known_values(source).items()}
         suite = raw_source_suite(source, references, config.min_rows.get(name, 0))
-        frame = readers.raw_frame(source, suite.columns, config.raw_lookback_days)
-        (result,) = run_suites(where.data_dir, [(suite, frame.to_pandas())])
+        # a large raw zone is validated in chunks of whole deliveries (memory holds one chunk at a time)
+        rows, chunks = readers.raw_chunks(source, suite.columns, config.raw_lookback_days, CHUNK_ROWS, suite.unique_key)
+        frame = next(chunks).to_pandas() if rows <= CHUNK_ROWS else Chunked(rows, (c.to_pandas() for c in chunks))
+        (result,) = run_suites(where.data_dir, [(suite, frame)])
         outcome = CheckOutcome("contract", suite.asset, result.success, result.severity, result.message())
         alert_meta = _record(context, [outcome], [("contract", suite.asset)])
         return _result(dg.AssetCheckKey(raw_key(name), "contract"), [outcome], {

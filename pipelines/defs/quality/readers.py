@@ -1,6 +1,7 @@
 """Reads for the quality checks: raw zone frames, staged maxima, order counts, the data's as-of."""
 
 import re
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
 import duckdb
@@ -19,19 +20,78 @@ def ident(name: str) -> str:
     return name
 
 
-def raw_frame(source: Source, columns: tuple[str, ...], lookback_days: int) -> pl.DataFrame:
-    """The raw zone of `source` (contract columns + lineage); for event sources only rows whose
-    event time is within `lookback_days` of the source's latest event."""
+def raw_scan(source: Source, columns: tuple[str, ...], lookback_days: int) -> pl.LazyFrame:
+    """The raw zone of `source` (contract columns + lineage), lazily; for event sources only rows whose
+    event time is within `lookback_days` of the source's latest event (found with one pass first)."""
     zone = RawZone(paths().raw, source)
     if not zone.folder.is_dir():
-        return pl.DataFrame(schema={c: zone.row_schema.get(c, pl.String) for c in columns})
+        return pl.LazyFrame(schema={c: zone.row_schema.get(c, pl.String) for c in columns})
     frame = zone.scan()
     present = [c for c in columns if c in frame.collect_schema()]
     frame = frame.select(present)
     if source.event_time and lookback_days > 0:
-        latest = pl.col(source.event_time).max() - pl.duration(days=lookback_days)
-        frame = frame.filter((pl.col(source.event_time) >= latest) | pl.col(source.event_time).is_null())
-    return frame.collect()
+        latest = frame.select(pl.col(source.event_time).max()).collect().item()
+        if latest is not None:  # else every event time is null: every row is kept
+            since = latest - timedelta(days=lookback_days)
+            frame = frame.filter((pl.col(source.event_time) >= since) | pl.col(source.event_time).is_null())
+    return frame
+
+
+def pack_deliveries(sizes: Sequence[tuple[str | None, int]], chunk_rows: int) -> list[tuple[tuple[str | None, ...], int, int]]:
+    """Deliveries (id, rows), in the order given, packed into chunks of at most `chunk_rows` rows:
+    (delivery ids, part, parts) each. A delivery of more than `chunk_rows` rows is a chunk of its own,
+    cut into `parts` parts by a hash of the key (part 0 .. parts-1)."""
+    chunks: list[tuple[tuple[str | None, ...], int, int]] = []
+    ids: list[str | None] = []
+    held = 0
+    for delivery, rows in sizes:
+        if ids and (rows > chunk_rows or held + rows > chunk_rows):
+            chunks.append((tuple(ids), 0, 1))
+            ids, held = [], 0
+        if rows > chunk_rows:
+            parts = -(-rows // chunk_rows)
+            chunks.extend(((delivery,), part, parts) for part in range(parts))
+            continue
+        ids.append(delivery)
+        held += rows
+    if ids:
+        chunks.append((tuple(ids), 0, 1))
+    return chunks
+
+
+def raw_chunks(
+    source: Source, columns: tuple[str, ...], lookback_days: int, chunk_rows: int, key: tuple[str, ...]
+) -> tuple[int, Iterator[pl.DataFrame]]:
+    """(rows, the rows of raw_scan() in chunks of about `chunk_rows`), so that rows sharing a `key`
+    are always in the same chunk (a uniqueness check per chunk is one over all rows).
+
+    A key with `_delivery_id` (every raw suite's: keys are unique within a delivery) lets whole
+    deliveries make up a chunk (pack_deliveries): each chunk then reads only its deliveries' Parquet.
+    Otherwise rows go to chunk hash(key) mod n, one streaming pass over the raw zone per chunk (with
+    no key column at all: consecutive slices). Memory holds one chunk at a time. Up to `chunk_rows`
+    rows come as one chunk."""
+    frame = raw_scan(source, columns, lookback_days)
+    rows = frame.select(pl.len()).collect().item()
+    n = max(1, -(-rows // max(chunk_rows, 1)))
+    present = [c for c in key if c in frame.collect_schema()]
+
+    def by_delivery() -> Iterator[pl.DataFrame]:
+        sizes = frame.group_by("_delivery_id").len().sort("_delivery_id").collect()
+        for ids, part, parts in pack_deliveries(list(sizes.iter_rows()), chunk_rows):
+            known = [i for i in ids if i is not None]
+            chosen = pl.col("_delivery_id").is_in(known) | (pl.col("_delivery_id").is_null() if None in ids else False)
+            if parts > 1:
+                chosen = chosen & (pl.struct(present).hash() % parts == part)
+            yield frame.filter(chosen).collect(engine="streaming")
+
+    def by_hash() -> Iterator[pl.DataFrame]:
+        for i in range(n):
+            part = frame.filter(pl.struct(present).hash() % n == i) if present else frame.slice(i * chunk_rows, chunk_rows)
+            yield part.collect(engine="streaming")
+
+    if n == 1:
+        return rows, iter([frame.collect()])
+    return rows, by_delivery() if "_delivery_id" in present else by_hash()
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
