@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,19 +44,41 @@ class RunOutcome:
         return "\n".join(lines)
 
 
+# What `dbt parse` leaves in dbt_project/target that others read: the manifest (Dagster's
+# definitions) and the partial-parse state (copied into each build's own target folder).
+PARSE_OUTPUTS = ("manifest.json", "semantic_manifest.json", "partial_parse.msgpack")
+
+
 def parse_dbt_project() -> None:
-    """Write dbt_project/target/manifest.json; needs OMNISTOCK_DATA_DIR set."""
+    """Write dbt_project/target/manifest.json; needs OMNISTOCK_DATA_DIR set.
+
+    dbt rewrites the manifest in place, and a process that loads definitions meanwhile (a second
+    `omnistock run`, a daemon run, a test) read half a file ("JSONDecodeError: unexpected content
+    after document"). So dbt parses into a folder of its own, and each output then replaces the
+    shared one in a single rename."""
     from pipelines.defs.dbt.resources import tied_dbt_executable
 
     dbt = tied_dbt_executable()  # a killed `omnistock run` takes its dbt with it
-    done = subprocess.run(
-        [dbt, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"dbt parse failed:\n{done.stdout}\n{done.stderr}")
+    target = DBT_PROJECT_DIR / "target"
+    target.mkdir(exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))  # same file system: os.replace is atomic
+    try:
+        if (target / "partial_parse.msgpack").exists():  # keep parsing incremental
+            shutil.copy2(target / "partial_parse.msgpack", scratch / "partial_parse.msgpack")
+        done = subprocess.run(
+            [dbt, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+             "--target-path", str(scratch)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"dbt parse failed:\n{done.stdout}\n{done.stderr}")
+        for name in PARSE_OUTPUTS:
+            if (scratch / name).exists():
+                os.replace(scratch / name, target / name)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def materialize_everything(data_dir: Path | None = None, verbose: bool = False, full_refresh: bool = False) -> RunOutcome:
