@@ -6,7 +6,6 @@ unexpected content after document"."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import orjson
 
