@@ -149,13 +149,13 @@ def step_windows(data_dir: Path) -> tuple[str | None, dict[str, tuple[float, flo
     return run_id, {k: (v[0], v[1] or time.time(), v[2]) for k, v in windows.items()}
 
 
-def peaks_by_step(samples: list[tuple[float, int]], windows: dict[str, tuple[float, float, str]]) -> dict[str, int]:
+def peaks_by_step(samples: list[tuple[float, int]], windows: dict[str, tuple[float, float, str]]) -> dict[str, int | None]:
     """Peak RSS of the samples taken while each step ran (a sample can fall into two steps' windows
-    only if steps overlapped)."""
-    peaks: dict[str, int] = {}
+    only if steps overlapped); None for a step too short to be sampled."""
+    peaks: dict[str, int | None] = {}
     for step, (start, end, _) in windows.items():
         inside = [rss for t, rss in samples if start <= t <= end]
-        peaks[step] = max(inside, default=0)
+        peaks[step] = max(inside) if inside else None
     return peaks
 
 
@@ -213,7 +213,8 @@ def main() -> int:
         print()
         print(f"{'step':64s} {'outcome':>8s} {'seconds':>8s} {'peak RSS':>10s}")
         for step, (start, end, outcome) in sorted(windows.items(), key=lambda kv: kv[1][0]):
-            print(f"{step[:64]:64s} {outcome:>8s} {end - start:8.1f} {peaks[step] / MIB:7,.0f} MiB")
+            peak = f"{peaks[step] / MIB:7,.0f} MiB" if peaks[step] is not None else "  (no sample)"
+            print(f"{step[:64]:64s} {outcome:>8s} {end - start:8.1f} {peak}")
         return 0 if code == 0 and overall < args.limit_gib * GIB else 1
     finally:
         if temporary and not args.keep:
