@@ -15,6 +15,7 @@ Exporting a result is the explicit `--out FILE.csv|FILE.parquet`, written by omn
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import duckdb
@@ -72,11 +73,28 @@ def check_read_only(con: duckdb.DuckDBPyConnection, query: str) -> int:
     """Refuse a query with any statement that is not a read; returns the number of statements."""
     statements = con.extract_statements(query)
     for statement in statements:
-        if statement.type not in READING_STATEMENTS:
-            kind = statement.type.name.lower()
+        kind = _refused_kind(con, statement)
+        if kind:
             hint = " (to save a result, use: omnistock sql QUERY --out FILE.csv|FILE.parquet)" if kind in ("copy", "export") else ""
             raise NotReadOnly(f"omnistock sql is read-only: {kind.upper()} statements are refused{hint}")
     return len(statements)
+
+
+_EXPLAIN = re.compile(r"^\s*explain(\s+analy[sz]e)?\b", re.IGNORECASE)
+
+
+def _refused_kind(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement) -> str | None:
+    """The kind of a statement that is not a read, else None. `EXPLAIN ANALYZE` runs the statement it
+    explains (an `EXPLAIN ANALYZE COPY ... TO` writes the file), so that one is judged instead."""
+    if statement.type not in READING_STATEMENTS:
+        return statement.type.name.lower()
+    if statement.type == duckdb.StatementType.EXPLAIN:
+        inner = _EXPLAIN.sub("", statement.query, count=1)
+        for explained in con.extract_statements(inner) if inner.strip() else []:
+            kind = _refused_kind(con, explained)
+            if kind:
+                return kind
+    return None
 
 
 def render(con: duckdb.DuckDBPyConnection, query: str, max_rows: int) -> Table:

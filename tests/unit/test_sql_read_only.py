@@ -70,6 +70,9 @@ def test_no_file_outside_the_warehouse_is_read(data: Path, query: str) -> None:
         ("select 1; copy (select 1) to '{tmp}/second.csv'", "{tmp}/second.csv"),
         ("export database '{tmp}/exported'", "{tmp}/exported"),
         ("export database '{data}/raw/exported'", "{data}/raw/exported"),
+        # EXPLAIN ANALYZE runs what it explains
+        ("explain analyze copy (select 1) to '{data}/raw/products/explained.parquet'", "{data}/raw/products/explained.parquet"),
+        ("EXPLAIN   ANALYSE copy (select 1) to '{tmp}/explained.csv'", "{tmp}/explained.csv"),
     ],
 )
 def test_no_file_is_written_by_sql(data: Path, query: str, written: str) -> None:
