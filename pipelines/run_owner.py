@@ -68,9 +68,21 @@ class Owner:
         return f"pid {self.pid} on {self.host}"
 
 
+def this_host() -> str:
+    """The machine and pid namespace a pid means something in: the host name alone is not enough
+    (two containers with one name sharing a data folder would take each other's pids for their own),
+    so the kernel's boot id and this process's pid namespace are part of it."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8]
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:  # not Linux: the host name is what there is
+        return socket.gethostname()
+    return f"{socket.gethostname()} (boot {boot}, pid namespace {namespace})"
+
+
 def owner_tags() -> dict[str, str]:
     """Tags naming this process as the one that executes the run."""
-    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    return {PID_TAG: str(os.getpid()), HOST_TAG: this_host()}
 
 
 def owner_of(tags: Mapping[str, str]) -> Owner | None:
@@ -158,7 +170,7 @@ def _runs_holding_pool(instance: dg.DagsterInstance) -> set[str]:
 def fail_dead_runs(instance: dg.DagsterInstance, say: Say = say_on_stderr) -> list[str]:
     """Mark failed each unfinished run whose owning process on this host is gone and free its
     concurrency slots; free the slots still held by runs that are over. Returns the failed run ids."""
-    host = socket.gethostname()
+    host = this_host()
     failed = []
     for record in instance.get_run_records(dg.RunsFilter(statuses=UNFINISHED_STATUSES)):
         run = record.dagster_run

@@ -29,12 +29,13 @@ from pipelines.run_owner import (
     owner_alive,
     process_started_at,
     report_pool_waits,
+    this_host,
     wait_for_warehouse,
 )
 from pipelines.warehouse import WAREHOUSE_POOL
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and /proc are Linux")
-HOST = socket.gethostname()
+HOST = this_host()
 LIVE_PID = os.getppid()  # a live process that started before any run of the tests (not this one: see below)
 
 
@@ -92,6 +93,13 @@ def instance() -> Iterator[dg.DagsterInstance]:
     with instance_for_test(overrides={"concurrency": {"pools": {"default_limit": 1}}}) as instance:
         instance.event_log_storage.set_concurrency_slots(WAREHOUSE_POOL, 1)
         yield instance
+
+
+def test_a_run_of_a_namesake_host_is_not_taken_for_this_one_s(instance: dg.DagsterInstance) -> None:
+    """Two containers with one host name share a data folder: a pid of the other is not ours to judge."""
+    namesake = _run(instance, 2**22 + 7, host=socket.gethostname())  # same name, no boot id / pid namespace
+    assert fail_dead_runs(instance, say=lambda message: None) == []
+    assert instance.get_run_by_id(namesake).status == dg.DagsterRunStatus.STARTED
 
 
 def _run(instance: dg.DagsterInstance, pid: int | None, host: str = HOST, status=dg.DagsterRunStatus.STARTED) -> str:
