@@ -123,8 +123,9 @@ def check_deliveries(
 class IngestReport:
     source: str
     log: pl.DataFrame  # the manifest: one row per delivery ever ingested
-    checked: list[str] = field(default_factory=list)  # deliveries read this run
+    checked: list[str] = field(default_factory=list)  # deliveries read and (re)written this run
     unchanged: int = 0  # deliveries skipped because their fingerprint had not changed
+    rechecked: int = 0  # unchanged deliveries read again (a retry, a parent's keys left) that came out the same: not rewritten
     quarantine: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=QUARANTINE_SCHEMA))  # found this run
     days_written: list[str] = field(default_factory=list)
     current_rows: int = 0  # keys in their current version
@@ -161,6 +162,7 @@ def ingest_source(
         zone.clear()
         if had_rows:
             zone.mark_rebuild()
+            zone.mark_children_recheck()
     zone.prepare()
     entries = {row["delivery_id"]: row for row in zone.manifest().iter_rows(named=True)}
     next_seq = max((e["seq"] for e in entries.values()), default=0) + 1
@@ -168,9 +170,10 @@ def ingest_source(
     found: list[pl.DataFrame] = []
     days: set[str] = set()
     pending: list[tuple[Delivery, str, dict | None, bool]] = []
-    # rows of a parent left its raw zone (a correction, an accepted shrink, a full refresh): rows
-    # loaded before may have lost their parent, so every delivery is checked again
-    recheck = any(RawZone(raw_root, SOURCES[t.split(".")[0]]).rebuild_marker.exists() for t in source.parents.values())
+    # keys of a parent left its raw zone (a correction, an accepted shrink, a full refresh): rows
+    # loaded before may have lost their parent, so every delivery is checked again, once
+    recheck_token = zone.recheck_token() if source.parents else None
+    recheck = recheck_token is not None
     for delivery in deliveries:
         previous = entries.get(delivery.delivery_id)
         fingerprint = delivery.fingerprint()
@@ -192,8 +195,14 @@ def ingest_source(
             zone.hold(entry)
             held.append(entry)
             continue  # the version loaded stays, and its manifest entry: the file is checked again next run
+        same_status = same_file and checked.status == previous["status"]
+        if same_status and _same_quarantine(checked.quarantine, zone.stored_quarantine(delivery.delivery_id)):
+            report.rechecked += 1  # the same file with the same rows refused: the same valid rows, nothing to rewrite
+            continue
         if previous is not None and (not same_file or checked.rows.height < previous["rows_read"] - previous["rows_quarantined"]):
             zone.mark_rebuild()  # rows of this delivery may have left: appending is not enough downstream
+            if key_of_refused and _keys_left(zone.delivery_keys(delivery.delivery_id, key_of_refused), checked.rows[key_of_refused]):
+                zone.mark_children_recheck()  # rows pointing at a key that left must be checked again
         if same_file:
             seq = previous["seq"]  # a re-check keeps the delivery's place in the order
         else:
@@ -232,7 +241,10 @@ def ingest_source(
         # rows in the raw zone that the manifest does not know, and the next run recounts
         zone.record_pending(entries[delivery.delivery_id])
     zone.release_held({e["delivery_id"][0] for e in held})
-    zone.forget_accepted({p[0].delivery_id for p in pending})  # an acceptance is used once: the next change is judged again
+    # an acceptance is used once (the next change is judged again); one written during this run stays
+    zone.forget_accepted({d.delivery_id: fp for d, fp, _, _ in pending if accepted.get(d.delivery_id) == fp})
+    if recheck_token is not None:
+        zone.clear_recheck(recheck_token)
     report.held = pl.concat(held) if held else report.held
     log = pl.DataFrame(list(entries.values()), schema=MANIFEST_SCHEMA, orient="row") if entries else pl.DataFrame(schema=MANIFEST_SCHEMA)
     if report.checked or full_refresh or log["rows_loaded"].null_count():
@@ -244,6 +256,19 @@ def ingest_source(
     report.quarantine = pl.concat(found, how="vertical") if found else pl.DataFrame(schema=QUARANTINE_SCHEMA)
     report.days_written = sorted(days)
     return report
+
+
+def _same_quarantine(found: pl.DataFrame, stored: pl.DataFrame) -> bool:
+    """Whether a re-check refused the same rows for the same reasons as the version written. Pure."""
+    columns = list(QUARANTINE_SCHEMA.names())
+    if found.height != stored.height:
+        return False
+    return found.select(columns).sort(columns, nulls_last=True).equals(stored.select(columns).sort(columns, nulls_last=True))
+
+
+def _keys_left(before: pl.Series, after: pl.Series) -> bool:
+    """Whether a key of `before` (a delivery's parent keys as written) is missing from `after`. Pure."""
+    return bool((~before.drop_nulls().is_in(after.cast(pl.String).implode())).any())
 
 
 def _checked_one_ahead(

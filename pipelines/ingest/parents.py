@@ -96,7 +96,9 @@ def parent_indexes(raw_root: Path, child: Source) -> list[ParentIndex]:
         parts = list(folder.glob("**/*.parquet")) if folder.is_dir() else []
         loaded = np.empty(0, dtype=np.uint64)
         if parts:
-            hashes = pl.scan_parquet(parts, hive_partitioning=False).select(pl.col(parent_column).hash()).collect().to_series()
+            # parts written before an optional column joined the contract (orders.currency) lack it
+            scan = pl.scan_parquet(parts, hive_partitioning=False, missing_columns="insert", extra_columns="ignore")
+            hashes = scan.select(pl.col(parent_column).hash()).collect().to_series()
             loaded = np.unique(hashes.drop_nulls().to_numpy())
         keys_folder = refused_keys_folder(raw_root, parent)
         key_files = sorted(keys_folder.glob("*.parquet")) if keys_folder.is_dir() else []

@@ -8,6 +8,10 @@
     raw/_manifest/<source>.pending/<delivery_id>.parquet a delivery written since (folded in at the run's end)
     raw/_quarantine/<source>/<delivery_id>.held.parquet  a re-delivery held back: the version loaded stays
     raw/_manifest/<source>.accepted.json                 held re-deliveries accepted (omnistock accept-delivery)
+    raw/_manifest/_recheck_parents.<source>              keys of a parent left: check this source's rows again once
+
+Every file is written beside its place and renamed into it (write_parquet_atomically): a run
+killed mid-write leaves the previous version, never a torn file.
 
 Every row keeps its lineage (`_delivery_id`, `_delivery_seq`, `_row`, `_file`,
 `_ingested_at`), so a staged row can be traced to the file and record it came from. A delivery ingested
@@ -19,11 +23,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from pathlib import Path
 
 import polars as pl
 
-from pipelines.contract import Source
+from pipelines.contract import SOURCES, Source
 from pipelines.ingest.validate import QUARANTINE_SCHEMA
 
 LINEAGE = {
@@ -57,6 +62,22 @@ MANIFEST_SCHEMA = pl.Schema(
     }
 )
 QUARANTINE_STORE_SCHEMA = pl.Schema({**QUARANTINE_SCHEMA, "delivery_id": pl.String, "ingested_at": pl.Datetime("us")})
+RECHECK_MARKER = "_recheck_parents"
+
+
+def write_parquet_atomically(frame: pl.DataFrame, path: Path, **options: object) -> None:
+    """Write `frame` to `path` in one rename: a run killed meanwhile leaves the old file (or none),
+    never a torn one that every later read would fail on."""
+    temporary = path.with_name(path.name + ".tmp")
+    frame.write_parquet(temporary, **options)  # type: ignore[arg-type]
+    temporary.replace(path)
+
+
+def write_text_atomically(text: str, path: Path) -> None:
+    """write_parquet_atomically for a small text file (accepted.json)."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text)
+    temporary.replace(path)
 
 
 class RawZone:
@@ -77,8 +98,8 @@ class RawZone:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.quarantine_dir.mkdir(parents=True, exist_ok=True)
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-        pl.DataFrame(schema=self.row_schema).write_parquet(self.folder / "_empty.parquet")
-        pl.DataFrame(schema=QUARANTINE_STORE_SCHEMA).write_parquet(self.quarantine_dir / "_empty.parquet")
+        write_parquet_atomically(pl.DataFrame(schema=self.row_schema), self.folder / "_empty.parquet")
+        write_parquet_atomically(pl.DataFrame(schema=QUARANTINE_STORE_SCHEMA), self.quarantine_dir / "_empty.parquet")
         if not self.manifest_path.exists():
             self.write_manifest(pl.DataFrame(schema=MANIFEST_SCHEMA))
 
@@ -106,15 +127,13 @@ class RawZone:
         """Note one delivery's manifest entry as soon as its rows are in place (a small file, so a
         run of many deliveries does not rewrite the whole manifest after each)."""
         self.pending_dir.mkdir(parents=True, exist_ok=True)
-        temporary = self.pending_dir / f"{entry['delivery_id']}.tmp"
-        pl.DataFrame([entry], schema=MANIFEST_SCHEMA, orient="row").write_parquet(temporary)
-        temporary.replace(temporary.with_suffix(".parquet"))
+        write_parquet_atomically(
+            pl.DataFrame([entry], schema=MANIFEST_SCHEMA, orient="row"), self.pending_dir / f"{entry['delivery_id']}.parquet"
+        )
 
     def write_manifest(self, manifest: pl.DataFrame) -> None:
         """Replace the manifest file with `manifest`, which includes every pending entry."""
-        temporary = self.manifest_path.with_suffix(".tmp")
-        manifest.select(MANIFEST_SCHEMA.names()).sort("seq").write_parquet(temporary)
-        temporary.replace(self.manifest_path)
+        write_parquet_atomically(manifest.select(MANIFEST_SCHEMA.names()).sort("seq"), self.manifest_path)
         shutil.rmtree(self.pending_dir, ignore_errors=True)
 
     @property
@@ -126,6 +145,44 @@ class RawZone:
     def mark_rebuild(self) -> None:
         self.rebuild_marker.parent.mkdir(parents=True, exist_ok=True)
         self.rebuild_marker.touch()
+
+    @property
+    def recheck_marker(self) -> Path:
+        """Present when keys of a parent source (orders, for order_lines) left its raw zone: rows of
+        this source loaded before may have lost their parent, so its deliveries are checked again once."""
+        return self.manifest_path.parent / f"{RECHECK_MARKER}.{self.source.name}"
+
+    def mark_children_recheck(self) -> None:
+        """Ask every source whose rows point at this one (contract parents) to check its rows again.
+        The marker holds a fresh token: a child clears only the token it read before its re-check."""
+        for child in SOURCES.values():
+            if any(target.split(".")[0] == self.source.name for target in child.parents.values()):
+                marker = RawZone(self.root, child).recheck_marker
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                write_text_atomically(uuid.uuid4().hex, marker)
+
+    def recheck_token(self) -> str | None:
+        return self.recheck_marker.read_text() if self.recheck_marker.is_file() else None
+
+    def clear_recheck(self, token: str) -> None:
+        """Forget the re-check asked for by `token` (not one a parent asked for since)."""
+        if self.recheck_token() == token:
+            self.recheck_marker.unlink(missing_ok=True)
+
+    def delivery_keys(self, delivery_id: str, column: str) -> pl.Series:
+        """The `column` values of one delivery's rows as written (as strings)."""
+        parts = self._parts(delivery_id)
+        if not parts:
+            return pl.Series(column, [], pl.String)
+        scan = pl.scan_parquet(parts, hive_partitioning=False, missing_columns="insert", extra_columns="ignore")
+        return scan.select(pl.col(column).cast(pl.String)).collect().to_series()
+
+    def stored_quarantine(self, delivery_id: str) -> pl.DataFrame:
+        """The quarantine written for one delivery (QUARANTINE_SCHEMA columns; empty when none)."""
+        path = self.quarantine_dir / f"{delivery_id}.parquet"
+        if not path.is_file():
+            return pl.DataFrame(schema=QUARANTINE_SCHEMA)
+        return pl.read_parquet(path).select(QUARANTINE_SCHEMA.names()).cast(dict(QUARANTINE_SCHEMA))
 
     def _parts(self, delivery_id: str) -> list[Path]:
         return list(self.folder.glob(f"**/{delivery_id}.parquet"))
@@ -153,14 +210,17 @@ class RawZone:
             part.rename(part.with_suffix(""))
         quarantine_file = self.quarantine_dir / f"{delivery_id}.parquet"
         if quarantine.height:
-            quarantine.select(QUARANTINE_STORE_SCHEMA.names()).write_parquet(quarantine_file)
+            write_parquet_atomically(quarantine.select(QUARANTINE_STORE_SCHEMA.names()), quarantine_file)
         else:
             quarantine_file.unlink(missing_ok=True)
         return sorted(days)
 
     def scan(self) -> pl.LazyFrame:
-        """Every accepted row of every delivery (all versions)."""
-        return pl.scan_parquet(self.folder / "**" / "*.parquet", schema=self.row_schema, hive_partitioning=False)
+        """Every accepted row of every delivery (all versions). A part written before an optional
+        column joined the contract (orders.currency) reads with that column null."""
+        return pl.scan_parquet(
+            self.folder / "**" / "*.parquet", schema=self.row_schema, hive_partitioning=False, missing_columns="insert"
+        )
 
     def scan_quarantine(self) -> pl.LazyFrame:
         return pl.scan_parquet(self.quarantine_dir / "*.parquet", schema=QUARANTINE_STORE_SCHEMA)
@@ -174,9 +234,9 @@ class RawZone:
         """Record a held re-delivery: one file-level quarantine record (in ops.quarantine too)."""
         self.quarantine_dir.mkdir(parents=True, exist_ok=True)
         delivery_id = entry["delivery_id"][0]
-        temporary = self.quarantine_dir / f"{delivery_id}.held.tmp"
-        entry.select(QUARANTINE_STORE_SCHEMA.names()).cast(dict(QUARANTINE_STORE_SCHEMA)).write_parquet(temporary)
-        temporary.replace(self.held_path(delivery_id))
+        write_parquet_atomically(
+            entry.select(QUARANTINE_STORE_SCHEMA.names()).cast(dict(QUARANTINE_STORE_SCHEMA)), self.held_path(delivery_id)
+        )
 
     def release_held(self, keep: set[str]) -> None:
         """Forget the held records of deliveries not held any more (accepted, restored or removed)."""
@@ -195,19 +255,21 @@ class RawZone:
     def accept(self, delivery_id: str, fingerprint: str) -> None:
         self._write_accepted({**self.accepted(), delivery_id: fingerprint})
 
-    def forget_accepted(self, delivery_ids: set[str]) -> None:
+    def forget_accepted(self, used: dict[str, str]) -> None:
+        """Forget the acceptances this run used (delivery_id -> the fingerprint it let through): the
+        file is read again now, so an acceptance written meanwhile (another delivery, or the same
+        one at a newer version) stays for the next run."""
         accepted = self.accepted()
-        if accepted and delivery_ids & set(accepted):
-            self._write_accepted({k: v for k, v in accepted.items() if k not in delivery_ids})
+        spent = {k for k, v in accepted.items() if used.get(k) == v}
+        if spent:
+            self._write_accepted({k: v for k, v in accepted.items() if k not in spent})
 
     def _write_accepted(self, accepted: dict[str, str]) -> None:
         if not accepted:
             self.accepted_path.unlink(missing_ok=True)
             return
         self.accepted_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.accepted_path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(accepted, indent=1, sort_keys=True))
-        temporary.replace(self.accepted_path)
+        write_text_atomically(json.dumps(accepted, indent=1, sort_keys=True), self.accepted_path)
 
     def write_refused_keys(self, delivery_id: str, keys: pl.DataFrame) -> None:
         """The keys of this delivery's refused rows, for the sources whose rows belong to them (parents.py)."""
@@ -219,7 +281,7 @@ class RawZone:
             target.unlink(missing_ok=True)
             return
         folder.mkdir(parents=True, exist_ok=True)
-        keys.write_parquet(target)
+        write_parquet_atomically(keys, target)
 
 
 def held_deliveries(raw_root: Path) -> pl.DataFrame:

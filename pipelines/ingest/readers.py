@@ -5,12 +5,15 @@ A reader returns the file's rows with a 1-based record number (`ROW`), or raises
 reports every malformed line (too many or too few fields, a quote left open, bad
 UTF-8) with its line number and text; those lines come back as rows whose
 `MALFORMED` column holds the reason and `RAW_LINE` the line, so validation
-quarantines them and the rest of the file loads. A CSV record is one line: a quote
-left open on a line is quarantined with that line alone, never with the lines after it.
+quarantines them and the rest of the file loads. A quoted value may span lines (RFC 4180:
+a multi-line product name, order note or address) when the record it makes has the header's
+field count and none of the lines it takes in is a whole record on its own; otherwise the
+quote was left open: its line is quarantined alone, never with the lines after it.
 """
 
 from __future__ import annotations
 
+import bisect
 import csv
 import itertools
 import mmap
@@ -201,10 +204,11 @@ def _read_csv_plain(path: Path, separator: str, types: Mapping[str, pl.DataType]
 def read_csv_with_rejects(path: Path, separator: str = ",") -> pl.DataFrame:
     """Every field as text; malformed lines as MALFORMED/RAW_LINE rows in their place.
 
-    A record is one line: a quoted value may not hold a line break (docs/data_contract.md, "CSV
-    details"). DuckDB reads the file as it is; when a record came back spanning lines (a quote left
-    open takes the lines after it into one value or one rejected line), the file is read again line
-    by line (`_read_line_by_line`), so every other line still loads."""
+    A quoted value may hold a line break when its record is sound (docs/data_contract.md, "CSV
+    details"). DuckDB reads the file as it is; when a record came back spanning lines (a multi-line
+    value, or a quote left open taking the lines after it into one value or one rejected line), the
+    file is read again record by record (`_read_line_by_line`): a sound multi-line record loads, a
+    quote left open is quarantined with its own line, and every other line still loads."""
     names = _header(path, separator)
     rows, rejects = _duckdb_read(path, separator, names)
     records = rows.height + rejects["line"].n_unique()
@@ -298,24 +302,41 @@ class _QuoteProblem:
 
 
 @dataclass(frozen=True)
+class _Span:
+    """A record whose quoted value spans lines and is sound (see `_join`): read as one record."""
+
+    line: int  # its first line (1-based, the header is line 1)
+    lines: int  # how many lines it takes
+    start: int  # its bytes in the file, last line end included
+    end: int
+
+
+@dataclass(frozen=True)
 class _LineScan:
     lines: int  # lines in the file, the header included
     blank: np.ndarray  # numbers of the empty lines after the header (DuckDB skips them)
-    problems: list[_QuoteProblem]
+    problems: list[_QuoteProblem]  # lines quarantined on their own (none inside a span)
+    spans: list[_Span]  # sound multi-line records, in file order, not overlapping
 
 
 def _read_line_by_line(path: Path, separator: str, names: list[str]) -> pl.DataFrame:
-    """Each line its own record (ROW = line number - 1). A line that leaves a quote open, or closes
-    one in the wrong place, is quarantined with the lines a reader would have joined to it; DuckDB
-    reads the rest, which then cannot span lines, and names the other malformed lines itself."""
-    scan = _scan_lines(path, separator)
+    """Each record numbered by its first line (ROW = line number - 1: a quarantined row names its
+    line; the lines a multi-line record takes after its first, like blank lines, leave gaps).
+
+    A sound multi-line record (`_join`) is one record. A line that leaves a quote open otherwise,
+    or closes one in the wrong place, is quarantined naming the lines a reader would have joined to
+    it; DuckDB reads the rest, which then cannot span lines, and names the other malformed lines."""
+    scan = _scan_lines(path, separator, len(names))
     with tempfile.TemporaryDirectory(prefix="omnistock-csv-") as folder:
-        kept = Path(folder) / "kept.csv"
-        _copy_without(path, kept, [(p.start, p.end) for p in scan.problems])
+        kept, multi = Path(folder) / "kept.csv", Path(folder) / "multi.csv"
+        cuts = sorted([(p.start, p.end) for p in scan.problems] + [(s.start, s.end) for s in scan.spans])
+        _copy_without(path, kept, cuts)
         rows, rejects = _duckdb_read(kept, separator, names)
+        spanned = _read_spans(path, multi, separator, names, scan.spans) if scan.spans else None
     if _spans_lines(rows, rejects):  # cannot happen when the scan is right; refuse rather than lose lines
         raise UnreadableFile("its quotes cannot be resolved line by line")
-    removed = np.array([p.line for p in scan.problems], dtype=np.int64)
+    span_lines = [np.arange(s.line, s.line + s.lines, dtype=np.int64) for s in scan.spans]
+    removed = np.unique(np.concatenate([np.array([p.line for p in scan.problems], dtype=np.int64), *span_lines]))
     # DuckDB numbers the lines of the file it read, blank ones included: back to this file's lines
     reject_lines = rejects["line"].cast(pl.Int64).to_numpy()
     rejects = rejects.with_columns(pl.Series(ROW, _nth_free(reject_lines - 1, removed, first=1) - 1, dtype=pl.Int64))
@@ -333,7 +354,38 @@ def _read_line_by_line(path: Path, separator: str, names: list[str]) -> pl.DataF
         },
         schema={ROW: pl.Int64, MALFORMED: pl.String, RAW_LINE: pl.String},
     )
-    return pl.concat([numbered, bad, problems], how="diagonal_relaxed").sort(ROW)
+    return pl.concat([numbered, bad, problems, *([spanned] if spanned is not None else [])], how="diagonal_relaxed").sort(ROW)
+
+
+def _read_spans(path: Path, target: Path, separator: str, names: list[str], spans: list[_Span]) -> pl.DataFrame:
+    """The multi-line records, read by DuckDB from a file of the header and them alone: a row
+    each (ROW = its first line - 1), or a quarantine row naming its lines when DuckDB refuses it
+    (bytes that are not UTF-8, say)."""
+    with open(path, "rb") as source, open(target, "wb") as writer:
+        header = source.readline()  # with its own line end: DuckDB takes the file's from its first line
+        writer.write(header)
+        ending = header[len(header.rstrip(b"\r\n")) :] or b"\n"
+        for span in spans:
+            source.seek(span.start)
+            text = source.read(span.end - span.start)
+            writer.write(text if text.endswith(b"\n") else text + ending)
+    rows, rejects = _duckdb_read(target, separator, names)
+    # the line in that file where each span starts (its header is line 1): rejects back to their span
+    starts = 2 + np.concatenate(([0], np.cumsum([s.lines for s in spans])[:-1])).astype(np.int64)
+    index = np.searchsorted(starts, rejects["line"].cast(pl.Int64).to_numpy(), side="right") - 1
+    refused = np.unique(index)
+    if rows.height + refused.size != len(spans):
+        raise UnreadableFile(f"{rows.height + refused.size} records read from {len(spans)} multi-line records: they cannot be told apart")
+    first = np.array([s.line for s in spans], dtype=np.int64)
+    loaded = rows.with_columns(pl.Series(ROW, np.delete(first, refused) - 1, dtype=pl.Int64))
+    if not refused.size:
+        return loaded
+    bad = _malformed(rejects.with_columns(pl.Series(ROW, first[index] - 1, dtype=pl.Int64)))
+    ranges = {s.line - 1: f"malformed record (lines {s.line}-{s.line + s.lines - 1}): " for s in spans}
+    bad = bad.with_columns(
+        (pl.col(ROW).replace_strict(ranges, return_dtype=pl.String) + pl.col(MALFORMED).str.strip_prefix("malformed line: ")).alias(MALFORMED)
+    )
+    return pl.concat([loaded, bad], how="diagonal_relaxed")
 
 
 def _nth_free(ranks: np.ndarray, taken: np.ndarray, first: int) -> np.ndarray:
@@ -355,10 +407,11 @@ def _quote_patterns(separator: str) -> tuple[str, str]:
     return rf"^{field}(?:{sep}{field})*\r?\n?$", rf'^(?:{field}{sep})*"(?:[^"]|"")*$'
 
 
-def _scan_lines(path: Path, separator: str) -> _LineScan:
-    """The file's lines, blank lines and quote problems, read in chunks of whole lines."""
+def _scan_lines(path: Path, separator: str, fields: int) -> _LineScan:
+    """The file's lines, blank lines, quote problems and sound multi-line records, read in chunks
+    of whole lines. A quote problem on a line inside a multi-line record is part of its value."""
     patterns = _quote_patterns(separator)
-    lines, blank, problems = 0, [], []
+    lines, blank, problems, spans = 0, [], [], []
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
         start = 0
         while start < len(data):
@@ -366,18 +419,31 @@ def _scan_lines(path: Path, separator: str) -> _LineScan:
             if end < len(data):  # end the chunk after a line end (or take the whole long line)
                 last = data.rfind(b"\n", start, end)
                 end = last + 1 if last >= 0 else (data.find(b"\n", end) + 1 or len(data))
-            count, chunk_blank, chunk_problems = _scan_chunk(data, start, end, lines, separator, patterns)
+            count, chunk_blank, chunk_problems, chunk_spans = _scan_chunk(data, start, end, lines, separator, fields, patterns)
             lines += count
             blank.append(chunk_blank)
             problems += chunk_problems
+            spans += chunk_spans
             start = end
-    return _LineScan(lines, np.concatenate(blank) if blank else np.empty(0, np.int64), problems)
+    outer: list[_Span] = []
+    for span in spans:  # a line that opens a quote inside a record already open is part of it
+        if not outer or span.line >= outer[-1].line + outer[-1].lines:
+            outer.append(span)
+    firsts = [s.line for s in outer]
+
+    def inside(line: int) -> bool:
+        at = bisect.bisect_right(firsts, line) - 1
+        return at >= 0 and line < outer[at].line + outer[at].lines
+
+    problems = [p for p in problems if not inside(p.line)]
+    return _LineScan(lines, np.concatenate(blank) if blank else np.empty(0, np.int64), problems, outer)
 
 
 def _scan_chunk(
-    data: mmap.mmap, offset: int, end: int, before: int, separator: str, patterns: tuple[str, str]
-) -> tuple[int, np.ndarray, list[_QuoteProblem]]:
-    """(lines, blank line numbers, quote problems) of data[offset:end], whole lines after `before` lines."""
+    data: mmap.mmap, offset: int, end: int, before: int, separator: str, fields: int, patterns: tuple[str, str]
+) -> tuple[int, np.ndarray, list[_QuoteProblem], list[_Span]]:
+    """(lines, blank line numbers, quote problems, sound multi-line records starting here) of
+    data[offset:end], whole lines after `before` lines."""
     codes = np.frombuffer(data, dtype=np.uint8, count=end - offset, offset=offset)  # a view, gone on return
     size = codes.size
     line_ends = np.flatnonzero(codes == ord("\n"))
@@ -390,7 +456,7 @@ def _scan_chunk(
     is_blank = (lengths == 0) | ((lengths == 1) & (codes[np.minimum(starts, size - 1)] == ord("\r")))
     blank = numbers[is_blank & (numbers > 1)]
     if data.find(b'"', offset, end) < 0:
-        return starts.size, blank, []
+        return starts.size, blank, [], []
     # the lines holding a quote, checked by a regex over their text (bytes above ASCII masked: only
     # quotes, separators and line ends matter, and the text need not be valid UTF-8)
     with_quote = np.unique(np.searchsorted(starts, np.flatnonzero(codes == ord('"')), side="right") - 1)
@@ -403,7 +469,7 @@ def _scan_chunk(
     wrong = ~text.str.contains(closed).to_numpy()
     candidates = with_quote[wrong]
     is_open = text.filter(pl.Series(wrong)).str.contains(left_open).to_numpy()
-    problems = []
+    problems, spans = [], []
     for index, opened in zip(candidates.tolist(), is_open.tolist(), strict=True):
         number = int(numbers[index])
         if number == 1:  # the header: `_header` has read it
@@ -411,47 +477,93 @@ def _scan_chunk(
         first, last = offset + int(starts[index]), offset + int(ends[index])
         line_text = data[first:last].decode("utf-8", errors="replace").rstrip("\r")
         if opened:
-            reason = _left_open_reason(number, _joined_lines(data, first, separator))
+            joined = _join(data, first, separator, fields, closed)
+            if joined.sound:
+                spans.append(_Span(number, joined.lines, first, joined.end))
+                continue
+            reason = _left_open_reason(number, joined.lines)
         else:
             reason = f"malformed line: a quote in the wrong place on line {number} (a quoted value must end at a separator or the line's end)"
         problems.append(_QuoteProblem(number, first, min(last + 1, len(data)), line_text, reason))
-    return starts.size, blank, problems
+    return starts.size, blank, problems, spans
 
 
 _JOIN_LIMIT = 1000  # lines followed to say how far a quote left open would reach
 
 
-def _joined_lines(data: mmap.mmap, start: int, separator: str) -> int:
-    """How many lines, from the one at byte `start`, a reader that lets a quoted value span lines
-    takes as one record (up to _JOIN_LIMIT)."""
+@dataclass(frozen=True)
+class _Joined:
+    lines: int  # lines a reader that lets a quoted value span lines takes as one record
+    end: int  # the byte after the last of them
+    sound: bool  # a legitimate multi-line record (see `_join`)
+
+
+def _join(data: mmap.mmap, start: int, separator: str, fields: int, closed: str) -> _Joined:
+    """The record a reader that lets a quoted value span lines makes from the line at byte `start`
+    (one that leaves a quote open), following up to _JOIN_LIMIT lines.
+
+    Sound when the quote closes properly, the record has the header's field count, and none of
+    the lines it takes after its first is a whole record on its own: a quoted name, note or address
+    with a line break continues on a line with fewer fields; a quote left open by mistake swallows
+    the records after it, and such a record is the signature of the mistake."""
+    texts: list[str] = []
+    ends: list[int] = []
 
     def lines() -> Iterator[str]:
         position = start
         while position < len(data):
             line_end = data.find(b"\n", position)
             following = len(data) if line_end < 0 else line_end + 1
-            yield data[position:following].decode("utf-8", errors="replace").rstrip("\r\n")
+            texts.append(data[position:following].decode("utf-8", errors="replace"))
+            ends.append(following)
+            yield texts[-1]
             position = following
 
     reader = csv.reader(itertools.islice(lines(), _JOIN_LIMIT), delimiter=separator, strict=True)
     try:
-        next(reader)
+        record: list[str] | None = next(reader)
     except (csv.Error, StopIteration):
-        pass
-    return reader.line_num
+        record = None
+    taken = reader.line_num
+    sound = (
+        record is not None
+        and taken > 1
+        and _whole(len(record), record[-1], fields)
+        and not any(_whole_line(text, separator, fields, closed) for text in texts[1:taken])
+    )
+    return _Joined(taken, ends[taken - 1] if taken else start, sound)
+
+
+def _whole(count: int, last: str, fields: int) -> bool:
+    """Whether a record of `count` fields (`last` its last value) has the header's field count, as
+    DuckDB reads: one trailing empty field (a line ending in a separator) is accepted."""
+    return count == fields or (count == fields + 1 and last == "")
+
+
+def _whole_line(text: str, separator: str, fields: int, closed: str) -> bool:
+    """Whether one line is a complete record by itself: its quotes all close, its field count is right."""
+    line = text.rstrip("\r\n")
+    if not line or not re.match(closed, line):
+        return False
+    try:
+        values = next(csv.reader([line], delimiter=separator, strict=True))
+    except (csv.Error, StopIteration):
+        return False
+    return _whole(len(values), values[-1], fields)
 
 
 def _left_open_reason(line: int, joined: int) -> str:
-    reach = ""
-    if joined > 1:
-        last = line + joined - 1
-        more = " and beyond" if joined >= _JOIN_LIMIT else ""
-        if last == line + 1:
-            swallowed = f"line {last}, which is read on its own"
-        else:
-            swallowed = f"lines {line + 1}-{last}{more}, which are read on their own"
-        reach = f"; read as one record it would swallow {swallowed}"
-    return f"malformed line: a quote left open at the end of line {line} (a value may not span lines{reach})"
+    """Why a line that opens a quote is quarantined: the lines a multi-line read would take in, which
+    do not make one sound record (`_join`)."""
+    if joined <= 1:
+        return f"malformed line: a quote left open at the end of line {line} (the file ends inside it)"
+    last = line + joined - 1
+    more = " and beyond" if joined >= _JOIN_LIMIT else ""
+    if last == line + 1:
+        swallowed = f"line {last}, which is read on its own"
+    else:
+        swallowed = f"lines {line + 1}-{last}{more}, which are read on their own"
+    return f"malformed line: a quote left open at the end of line {line} (not one sound record: read as one it would swallow {swallowed})"
 
 
 def _copy_without(source: Path, target: Path, cuts: list[tuple[int, int]]) -> None:

@@ -47,13 +47,17 @@ class ExpectedSource:
     """A source that must not be empty: always, or while rows of another source need it (`when`).
 
     `when` rows count when (optional) their `status` is one of `statuses` and their `column` is at
-    least `older_than` before the quality clock's "now" (e.g. orders delivered two weeks ago need a payout)."""
+    least `older_than` before the quality clock's "now" (e.g. orders delivered two weeks ago need a payout),
+    and their channel is not one of `except_channels` (channel_id) nor of a kind in `except_channel_kinds`
+    (channels.kind: a brand's own POS and mini program are settled by no platform)."""
 
     source: str
     when: str | None = None
     statuses: tuple[str, ...] = ()
     column: str | None = None
     older_than: timedelta = timedelta(0)
+    except_channels: tuple[str, ...] = ()
+    except_channel_kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,8 @@ def _expected(source: str, spec: Mapping) -> ExpectedSource:
         statuses=tuple(str(s) for s in when.get("status") or ()),
         column=when.get("column"),
         older_than=parse_duration(when["older_than"]) if "older_than" in when else timedelta(0),
+        except_channels=tuple(str(c) for c in spec.get("except_channels") or ()),
+        except_channel_kinds=tuple(str(k) for k in spec.get("except_channel_kinds") or ()),
     )
 
 

@@ -9,6 +9,9 @@ source's staging model (pipelines/defs/quality/checks.py), one alert per subject
 - an expected source with no rows at all (cadences.yml `expected_sources`): subject = ''.
   Settlements, by default, are expected once orders delivered two weeks ago exist: without
   them every such order would be reported `missing_settlement` and nothing would say why.
+  Orders of channels no platform settles (cadences.yml `except_channel_kinds`, by default the
+  brand's own channels of kind self_operated: the offline POS, its mini program; and
+  `except_channels`, by channel_id) do not count: a brand that sells only there never gets one.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import polars as pl
 from pipelines.quality.alerts import CheckOutcome
 from pipelines.quality.config import ExpectedSource
 from pipelines.quality.severity import Severity
+from pipelines.quality.tables import ident, table_exists
 
 CHECK = "deliveries"
 
@@ -49,6 +53,10 @@ def describe_need(rule: ExpectedSource) -> str:
     if rule.older_than:
         days = rule.older_than.total_seconds() / 86400
         text += f", {rule.column or 'last changed'} {days:g} day(s) or more before now"
+    excepted = [f"channels of kind {', '.join(rule.except_channel_kinds)}"] if rule.except_channel_kinds else []
+    excepted += [f"channel(s) {', '.join(rule.except_channels)}"] if rule.except_channels else []
+    if excepted:
+        text += f", except {' and '.join(excepted)}"
     return text
 
 
@@ -70,39 +78,46 @@ def empty_source_outcome(rule: ExpectedSource, rows: int, needing: int | None, a
     )
 
 
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+def staged_rows(con: duckdb.DuckDBPyConnection, source: str) -> int:
+    table = f"stg_{ident(source)}"
+    return int(con.execute(f"select count(*) from staging.{table}").fetchall()[0][0]) if table_exists(con, "staging", table) else 0
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
     return bool(
         con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'staging' and table_name = ?", [table]
+            "select count(*) from information_schema.columns where table_schema = 'staging' and table_name = ? and column_name = ?",
+            [table, column],
         ).fetchall()[0][0]
     )
-
-
-def _column(name: str) -> str:
-    if not name.replace("_", "").isalnum() or not name[:1].isalpha():
-        raise ValueError(f"not a plain column name in expected_sources: {name!r}")
-    return name
-
-
-def staged_rows(con: duckdb.DuckDBPyConnection, source: str) -> int:
-    table = f"stg_{_column(source)}"
-    return int(con.execute(f"select count(*) from staging.{table}").fetchall()[0][0]) if _exists(con, table) else 0
 
 
 def needing_rows(con: duckdb.DuckDBPyConnection, rule: ExpectedSource, now: datetime) -> int | None:
     """Rows of `rule.when` that need `rule.source` (staging, current versions); None without a `when`."""
     if rule.when is None:
         return None
-    table = f"stg_{_column(rule.when)}"
-    if not _exists(con, table):
+    table = f"stg_{ident(rule.when)}"
+    if not table_exists(con, "staging", table):
         return 0
     where, params = ["true"], []
     if rule.statuses:
         where.append(f"status in ({', '.join('?' for _ in rule.statuses)})")
         params += list(rule.statuses)
     if rule.older_than and rule.column:
-        where.append(f"{_column(rule.column)} <= ?")
+        where.append(f"{ident(rule.column)} <= ?")
         params.append(now - rule.older_than)
+    # channels no platform settles: their rows need nothing (only where the rows name a channel)
+    if (rule.except_channels or rule.except_channel_kinds) and _has_column(con, table, "channel_id"):
+        if rule.except_channels:
+            where.append(f"(channel_id is null or channel_id not in ({', '.join('?' for _ in rule.except_channels)}))")
+            params += list(rule.except_channels)
+        if rule.except_channel_kinds and table_exists(con, "staging", "stg_channels"):
+            kinds = ", ".join("?" for _ in rule.except_channel_kinds)
+            where.append(
+                "(channel_id is null or channel_id not in "
+                f"(select channel_id from staging.stg_channels where kind in ({kinds}) and channel_id is not null))"
+            )
+            params += list(rule.except_channel_kinds)
     return int(con.execute(f"select count(*) from staging.{table} where {' and '.join(where)}", params).fetchall()[0][0])
 
 

@@ -307,3 +307,34 @@ def test_a_run_cut_short_leaves_a_manifest_that_knows_every_row_written(tmp_path
     assert [r["rows_loaded"] for r in sorted(log.values(), key=lambda r: r["seq"])] == [1, 1, 2]
     assert not zone.pending_dir.exists()  # folded into the manifest file
     assert zone.manifest().equals(pl.read_parquet(zone.manifest_path))
+
+
+def test_a_write_killed_midway_leaves_the_previous_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused order keys (and every other raw-zone file) are written beside and renamed: a torn file
+    would break every later order_lines ingest (review of issue 12)."""
+    from pipelines.ingest.parents import REFUSED_KEYS_SCHEMA, parent_indexes, refused_keys_folder
+    from pipelines.ingest.raw_zone import MANIFEST_SCHEMA, RawZone
+
+    raw = tmp_path / "raw"
+    zone = RawZone(raw, ORDERS)
+    zone.prepare()
+    keys = pl.DataFrame(
+        {"key": ["O7"], "file": ["landing/orders/a.csv"], "row_number": [2], "reason": ["status: bad"]}, schema=REFUSED_KEYS_SCHEMA
+    )
+    zone.write_refused_keys("d1", keys)
+
+    def killed(frame: pl.DataFrame, file: Path, **_: object) -> None:
+        Path(file).write_bytes(b"PAR1 half a footer")
+        raise KeyboardInterrupt("killed")
+
+    more = pl.concat([keys, keys.with_columns(key=pl.lit("O8"))])
+    one_entry = pl.DataFrame([{"delivery_id": "d1", "seq": 1}], schema=MANIFEST_SCHEMA, orient="row")
+    for write_once in (lambda: zone.write_refused_keys("d1", more), lambda: zone.write_manifest(one_entry)):
+        monkeypatch.setattr(pl.DataFrame, "write_parquet", killed)
+        with pytest.raises(KeyboardInterrupt):
+            write_once()
+        monkeypatch.undo()
+    (index,) = parent_indexes(raw, SOURCES["order_lines"])
+    assert index.refused["key"].to_list() == ["O7"]  # the version written before, whole
+    assert [p.name for p in refused_keys_folder(raw, "orders").glob("*.parquet")] == ["d1.parquet"]
+    assert zone.manifest().height == 0  # the manifest as it was

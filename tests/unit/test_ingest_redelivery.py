@@ -207,3 +207,113 @@ def test_a_parent_key_is_looked_up_among_sorted_hashes() -> None:
     known = np.array([3, 7, 11], dtype=np.uint64)
     assert hashes_in(np.array([7, 1, 11, 12, 3], dtype=np.uint64), known).tolist() == [True, False, True, False, True]
     assert hashes_in(np.array([7], dtype=np.uint64), np.empty(0, dtype=np.uint64)).tolist() == [False]
+
+
+def test_raw_parts_written_before_an_optional_column_joined_the_contract_still_read(tmp_path: Path) -> None:
+    """orders.currency is optional and newer than some raw zones: their parts lack it (review of issue 12)."""
+    landing, raw = tmp_path / "landing", tmp_path / "raw"
+    write(landing / "orders/a.csv", HEADER + PAID.format(n=1, d=1) + PAID.format(n=2, d=1))
+    ingest(tmp_path, "orders")
+    assert "currency" in ORDERS.columns
+    for part in (raw / "orders").glob("day=*/*.parquet"):  # as an ingest before the column existed wrote them
+        pl.read_parquet(part).drop("currency").write_parquet(part)
+    write(landing / "orders/b.csv", HEADER + PAID.format(n=3, d=2))
+    report = ingest(tmp_path, "orders")
+    assert report.current_rows == 3
+    assert report.log.select("rows_read", "rows_loaded").rows() == [(2, 2), (1, 1)]
+    rows = current_rows(ORDERS, raw).sort("order_id")
+    assert rows["order_id"].to_list() == ["O1", "O2", "O3"] and rows["currency"].to_list() == [None, None, None]
+    # the lines of those orders find them (the parent index reads the same parts)
+    write(landing / "order_lines/a.csv", ORDER_LINES_HEADER + "O1,1,SKU1,2,10,0\nO3,1,SKU1,1,10,0\nO9,1,SKU1,1,10,0\n")
+    lines = ingest(tmp_path, "order_lines")
+    assert lines.quarantine.select("value", "reason").rows() == [("O9", "unknown order_id (not in orders)")]
+    assert current_rows(LINES, raw)["order_id"].sort().to_list() == ["O1", "O3"]
+
+
+def counting(tmp_path: Path, source_name: str, reads: list[str]):
+    """The deliveries of a source, each noting its name in `reads` when read."""
+    from dataclasses import replace
+
+    landing = tmp_path / "landing"
+    deliveries = folder_deliveries(landing / source_name, landing, SOURCES[source_name].columns)
+
+    def noted(d):
+        def read():
+            reads.append(Path(d.name).name)
+            return d.read()
+
+        return replace(d, read=read)
+
+    return [noted(d) for d in deliveries]
+
+
+def test_lines_are_checked_again_only_when_order_keys_left_and_rewritten_only_when_their_result_changed(tmp_path: Path) -> None:
+    landing, raw = tmp_path / "landing", tmp_path / "raw"
+    write(landing / "orders/a.csv", HEADER + PAID.format(n=1, d=1) + PAID.format(n=2, d=1))
+    write(landing / "orders/b.csv", HEADER + PAID.format(n=3, d=2))
+    for i, order in enumerate(("O1", "O2", "O3")):
+        write(landing / f"order_lines/l{i}.csv", ORDER_LINES_HEADER + f"{order},1,SKU1,1,10,0\n")
+    ingest(tmp_path, "orders")
+    ingest(tmp_path, "order_lines")
+
+    def lines_run() -> tuple[list[str], object]:
+        reads: list[str] = []
+        report = ingest_source(LINES, counting(tmp_path, "order_lines", reads), raw, NOW)
+        return sorted(reads), report
+
+    # an order updated (a later version, no key left): the lines are not read again
+    write(landing / "orders/b.csv", HEADER + PAID.format(n=3, d=2).replace("08:01:00,express", "09:30:00,express"))
+    touch_later(landing / "orders/b.csv")
+    ingest(tmp_path, "orders")
+    reads, report = lines_run()
+    assert (reads, report.checked, report.unchanged) == ([], [], 3)
+    # O2 leaves (a.csv corrected in place): every lines file is read once more, only O2's is rewritten
+    write(landing / "orders/a.csv", HEADER + PAID.format(n=1, d=1))
+    touch_later(landing / "orders/a.csv", 2)
+    ingest(tmp_path, "orders")
+    written_before = {p.name: p.stat().st_mtime_ns for p in (raw / "order_lines").glob("*.parquet") if p.name != "_empty.parquet"}
+    reads, report = lines_run()
+    assert reads == ["l0.csv", "l1.csv", "l2.csv"]
+    assert (report.checked, report.rechecked) == (["landing/order_lines/l1.csv"], 2)
+    assert current_rows(LINES, raw)["order_id"].sort().to_list() == ["O1", "O3"]
+    assert report.log.select("rows_loaded", "rows_quarantined").rows() == [(1, 0), (0, 1), (1, 0)]
+    kept = {p.name: p.stat().st_mtime_ns for p in (raw / "order_lines").glob("*.parquet")}
+    assert len(written_before) == 3 and sum(kept.get(name) == when for name, when in written_before.items()) == 2  # l0, l2 untouched
+    # done once: the next run reads only the file still waiting for its order (retry)
+    reads, report = lines_run()
+    assert (reads, report.checked, report.rechecked, report.unchanged) == (["l1.csv"], [], 1, 2)
+
+
+def test_an_acceptance_written_during_a_run_is_kept_for_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    landing, raw = tmp_path / "landing/orders", tmp_path / "raw"
+    write(landing / "a.csv", HEADER + "".join(PAID.format(n=i, d=1) for i in range(4)))
+    write(landing / "b.csv", HEADER + "".join(PAID.format(n=10 + i, d=1) for i in range(4)))
+    ingest(tmp_path)
+    for step, name in enumerate(("a.csv", "b.csv")):
+        write(landing / name, HEADER)
+        touch_later(landing / name, step)
+    assert ingest(tmp_path).held.height == 2
+
+    def deliveries_of(source: str):
+        return folder_deliveries(tmp_path / "landing" / source, tmp_path / "landing", SOURCES[source].columns)
+
+    accept_held_delivery(raw, "orders/a.csv", deliveries_of)
+    release_held = RawZone.release_held
+
+    def accept_b_meanwhile(zone: RawZone, keep: set[str]) -> None:  # `omnistock accept-delivery` while the run goes on
+        accept_held_delivery(raw, "orders/b.csv", deliveries_of)
+        release_held(zone, keep)
+
+    monkeypatch.setattr(RawZone, "release_held", accept_b_meanwhile)
+    report = ingest(tmp_path)
+    monkeypatch.undo()
+    assert report.held["file"].to_list() == ["landing/orders/b.csv"]  # b was accepted too late for this run
+    b_id = next(d.delivery_id for d in deliveries_of("orders") if d.name.endswith("b.csv"))
+    assert list(RawZone(raw, ORDERS).accepted()) == [b_id]  # a's acceptance was used; b's waits
+    assert ingest(tmp_path).held.height == 0 and current_rows(ORDERS, raw).height == 0
+    assert not RawZone(raw, ORDERS).accepted_path.exists()
+    # an acceptance of another version of the file than the one used stays too
+    zone = RawZone(raw, ORDERS)
+    zone.accept("x", "new-fingerprint")
+    zone.forget_accepted({"x": "old-fingerprint"})
+    assert zone.accepted() == {"x": "new-fingerprint"}

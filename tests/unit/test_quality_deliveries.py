@@ -24,19 +24,26 @@ def asset_of(source: str) -> str:
 def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("create schema staging")
-    con.execute("create table staging.stg_orders (order_id varchar, status varchar, updated_at timestamp)")
+    con.execute("create table staging.stg_orders (order_id varchar, status varchar, updated_at timestamp, channel_id varchar)")
     con.execute("create table staging.stg_settlements (settlement_id varchar)")
+    con.execute("create table staging.stg_channels (channel_id varchar, platform varchar, kind varchar)")
+    con.execute(
+        "insert into staging.stg_channels values ('tmall', 'Tmall', 'third_party'), ('pos', 'Offline POS', 'self_operated'), "
+        "('wholesale', 'B2B', 'third_party')"
+    )
     return con
 
 
-def orders(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, datetime]]) -> None:
-    con.executemany("insert into staging.stg_orders values (?, ?, ?)", rows)
+def orders(con: duckdb.DuckDBPyConnection, rows: list[tuple], channel: str = "tmall") -> None:
+    con.executemany("insert into staging.stg_orders values (?, ?, ?, ?)", [(*r, channel) if len(r) == 3 else r for r in rows])
 
 
 def test_the_shipped_configuration_expects_settlements_once_delivered_orders_are_due() -> None:
     config = load_config(DEFAULT_CONFIG.parent / "nowhere", env={})
     (rule,) = config.expected_sources
-    assert rule == ExpectedSource("settlements", "orders", ("delivered", "returned"), "updated_at", timedelta(days=14))
+    assert rule == ExpectedSource(
+        "settlements", "orders", ("delivered", "returned"), "updated_at", timedelta(days=14), except_channel_kinds=("self_operated",)
+    )
     assert config.redelivery_min_share == 0.5
 
 
@@ -49,7 +56,7 @@ def test_settlements_empty_while_delivered_orders_are_owed_a_payout_is_critical(
         "deliveries", "staging/stg_settlements", "", False, Severity.CRITICAL)
     assert outcome.message.startswith(
         "settlements: the source is EMPTY (no rows at all) while 2 row(s) of orders delivered or returned, "
-        "updated_at 14 day(s) or more before now need it"
+        "updated_at 14 day(s) or more before now, except channels of kind self_operated need it"
     )
     # one settlement is enough: the source is there (reconciliation names what is missing)
     con.execute("insert into staging.stg_settlements values ('S1')")
@@ -100,3 +107,41 @@ def test_the_deliveries_check_is_wired_before_publishing() -> None:
     assert dg.AssetCheckKey(dg.AssetKey(["staging", "stg_settlements"]), "deliveries") in keys
     assert all(spec.blocking for spec in DELIVERY_SPECS)
     assert {spec.asset_key for spec in DELIVERY_SPECS} <= set(GATED_ASSETS)  # publish/sales_layer_ready waits for them
+
+
+def test_orders_of_channels_no_platform_settles_need_no_settlement(con: duckdb.DuckDBPyConnection) -> None:
+    """A brand selling only in its own stores (POS) never gets a settlement: that must not block publishing."""
+    (shipped,) = load_config(DEFAULT_CONFIG.parent / "nowhere", env={}).expected_sources
+    due = NOW - timedelta(days=30)
+    orders(con, [("P1", "delivered", due), ("P2", "returned", due)], channel="pos")
+    (outcome,) = expected_source_outcomes(con, [shipped], NOW, asset_of)
+    assert outcome.passed and outcome.severity is Severity.INFO  # self_operated channels are excepted by default
+    # without the exception the same orders block publishing
+    strict_config = {"expected_sources": {"settlements": {"when": {"source": "orders", "status": ["delivered"]}}}}
+    (strict,) = parse_config(strict_config).expected_sources
+    assert not expected_source_outcomes(con, [strict], NOW, asset_of)[0].passed
+    # a channel named in except_channels is left out too; a platform channel still counts
+    (rule,) = parse_config(
+        {"expected_sources": {"settlements": {
+            "when": {"source": "orders", "status": ["delivered"], "column": "updated_at", "older_than": "14d"},
+            "except_channel_kinds": ["self_operated"], "except_channels": ["wholesale"]}}}
+    ).expected_sources
+    assert rule.except_channels == ("wholesale",) and rule.except_channel_kinds == ("self_operated",)
+    orders(con, [("W1", "delivered", due)], channel="wholesale")
+    assert expected_source_outcomes(con, [rule], NOW, asset_of)[0].passed
+    orders(con, [("T1", "delivered", due), ("T2", "delivered", due)], channel="tmall")
+    (outcome,) = expected_source_outcomes(con, [rule], NOW, asset_of)
+    assert not outcome.passed and outcome.severity is Severity.CRITICAL
+    assert "while 2 row(s) of orders delivered, updated_at 14 day(s) or more before now, except channels of kind " \
+        "self_operated and channel(s) wholesale need it" in outcome.message
+
+
+def test_the_quality_checks_share_one_name_check_and_table_lookup() -> None:
+    from pipelines.defs.quality import readers
+    from pipelines.quality import deliveries, tables
+
+    assert deliveries.table_exists is tables.table_exists is readers.table_exists
+    assert deliveries.ident is tables.ident is readers.ident
+    assert not hasattr(deliveries, "_exists") and not hasattr(deliveries, "_column")
+    with pytest.raises(ValueError, match="not a plain column or table name in the quality configuration: 'Orders'"):
+        deliveries.staged_rows(duckdb.connect(), "Orders")

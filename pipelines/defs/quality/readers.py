@@ -1,6 +1,5 @@
 """Reads for the quality checks: raw zone frames, staged maxima, order counts, the data's as-of."""
 
-import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
@@ -9,15 +8,8 @@ import polars as pl
 
 from pipelines.contract import Source
 from pipelines.ingest.raw_zone import RawZone
+from pipelines.quality.tables import ident, table_exists
 from pipelines.settings import paths
-
-_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
-
-
-def ident(name: str) -> str:
-    if not _IDENT.match(name):
-        raise ValueError(f"not a plain column or table name in the quality configuration: {name!r}")
-    return name
 
 
 def raw_scan(source: Source, columns: tuple[str, ...], lookback_days: int) -> pl.LazyFrame:
@@ -92,14 +84,6 @@ def raw_chunks(
     if n == 1:
         return rows, iter([frame.collect()])
     return rows, by_delivery() if "_delivery_id" in present else by_hash()
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-        ).fetchall()[0][0]
-    )
 
 
 def data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
