@@ -9,6 +9,34 @@
 {% endmacro %}
 
 
+{#- The rows of a raw source. A column declared `meta: {optional: true}` in __sources.yml was
+    added to the contract after parts were written: read_parquet(union_by_name) gives a null for
+    a part without it, but when no part has it yet the column does not exist at all. An empty
+    relation that has it, unioned by name, makes it exist (null), so a data folder written
+    before the column was added builds as it is, without --full-refresh. -#}
+{% macro raw_rows(table) %}
+    {%- set optional = [] -%}
+    {%- if execute -%}
+        {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | selectattr('name', 'equalto', table) | first -%}
+        {%- for column in node.columns.values() if (column.meta or {}).get('optional') -%}
+            {%- do optional.append(column) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if optional -%}
+    (
+        select {% for column in optional -%}
+            cast(null as {{ column.data_type }}) as {{ column.name }}{% if not loop.last %}, {% endif %}
+        {%- endfor %}
+        where false
+        union all by name
+        select * from {{ source('raw', table) }}
+    ) as raw_rows
+    {%- else -%}
+    {{ source('raw', table) }}
+    {%- endif -%}
+{% endmacro %}
+
+
 {#- A key that is never null, for keys with nullable parts (a snapshot's lot and bin). -#}
 {% macro version_key(keys, alias=none) %}
     concat_ws('|', {% for key in keys -%}
@@ -33,7 +61,7 @@ source as (
     select
         {{ columns | join(',\n        ') }},
         {{ version_key(keys) }} as _key
-    from {{ source('raw', table) }}
+    from {{ raw_rows(table) }}
     {%- if is_incremental() %}
     where _ingested_at > (
         select coalesce(max(_ingested_at), cast('1900-01-01 00:00:00' as timestamp)) from {{ this }}
@@ -51,11 +79,9 @@ new_keys as (
 
 kept as (
 
-    select
-        {% for column in columns -%}
-        kept_versions.{{ column }},
-        {% endfor -%}
-        kept_versions._key
+    -- every column kept, by name: a table built before an optional column was added lacks it
+    -- (on_schema_change append_new_columns adds it after this select), and reads it as null
+    select kept_versions.*
     from {{ this }} as kept_versions
     inner join new_keys
         on kept_versions._key = new_keys._key
@@ -65,7 +91,7 @@ kept as (
 candidates as (
 
     select * from source
-    union all
+    union all by name
     select * from kept
 
 ),

@@ -3,11 +3,13 @@
 
     One wrong date must not move it: an order "updated" months after everything else made every
     source look months late (critical freshness alerts), every order overdue for its settlement,
-    and blocked publishing. So an event counts only when at least var('as_of_min_support')
-    events, itself included, lie within var('as_of_support_window_hours') up to it: a lone event
-    far from the others is ignored (docs/inventory_model.md, "as_of"). When no event has that
-    support (a handful of rows), the latest event is used. latest_event_at is the plain latest
-    event; outlier_ignored says it was left out (a warning test names it). -#}
+    and blocked publishing. So an event time counts only when at least var('as_of_min_support')
+    distinct event times, itself included, lie within var('as_of_support_window_hours') up to it:
+    a lone time far from the others is ignored (docs/inventory_model.md, "as_of"). Support counts
+    times, not rows: a WMS snapshot gives hundreds of rows one as_of, and an export may stamp one
+    updated_at on every row of a file; rows sharing a wrong time must not support each other.
+    When no time has that support (a handful of rows), the latest event is used. latest_event_at
+    is the plain latest event; outlier_ignored says it was left out (a warning test names it). -#}
 {%- set min_support = var('as_of_min_support', 2) | int -%}
 {%- set window_hours = var('as_of_support_window_hours', 24) | int -%}
 {%- set candidates = var('as_of_candidates', 10000) | int -%}
@@ -25,9 +27,12 @@ events as (
 
 latest_events as (
 
-    -- only the latest events decide (a top-N, not a sort of every event of the peak day): the
-    -- latest supported one is among them unless that many outliers sit on top
+    -- only the latest distinct times decide (a hash aggregate and a top-N, not a sort of every
+    -- event of the peak day): the latest supported one is among them unless that many outlier
+    -- times sit on top. Distinct before the limit: a 50,000-row snapshot at a wrong date is one
+    -- time, not 50,000 candidates crowding out the real ones.
     select event_at from events
+    group by event_at
     order by event_at desc
     limit {{ candidates }}
 
@@ -37,7 +42,7 @@ supported as (
 
     select
         event_at,
-        -- the event (min_support - 1) places earlier: within the window, this one is supported
+        -- the distinct time (min_support - 1) places earlier: within the window, this one is supported
         lead(event_at, {{ min_support - 1 }}) over (order by event_at desc) as support_at
     from latest_events
 

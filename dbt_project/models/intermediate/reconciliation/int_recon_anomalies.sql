@@ -253,9 +253,14 @@ final as (
             as anomaly_id,
         converted.anomaly_class,
         case
-            -- severity thresholds are in CNY (units for stock); an unconverted amount keeps the base severity
+            -- severity thresholds are in CNY (units for stock)
             when not coalesce(converted.is_money, true) and abs(converted.amount_at_stake) >= severities.high_from then 'high'
             when abs(converted.amount_in_cny) >= severities.high_from then 'high'
+            -- money with no rate to CNY cannot be measured against the threshold: it is taken as at
+            -- least the threshold (high), never the base severity, so a BRL 1,000,000 mismatch is not
+            -- ranked "medium" because a rate is missing (docs/reconciliation.md, "Money in CNY")
+            when coalesce(converted.is_money, true) and converted.amount_in_cny is null
+                and converted.amount_at_stake <> 0 then 'high'
             else coalesce(severities.base_severity, 'medium')
         end as severity,
         cast(converted.amount_at_stake as decimal(18, 2)) as amount_at_stake,
