@@ -99,7 +99,7 @@ def parent_indexes(raw_root: Path, child: Source) -> list[ParentIndex]:
             # parts written before an optional column joined the contract (orders.currency) lack it
             scan = pl.scan_parquet(parts, hive_partitioning=False, missing_columns="insert", extra_columns="ignore")
             hashes = scan.select(pl.col(parent_column).hash()).collect().to_series()
-            loaded = np.unique(hashes.drop_nulls().to_numpy())
+            loaded = sorted_unique(hashes.drop_nulls().to_numpy())
         keys_folder = refused_keys_folder(raw_root, parent)
         key_files = sorted(keys_folder.glob("*.parquet")) if keys_folder.is_dir() else []
         refused = (
@@ -111,12 +111,31 @@ def parent_indexes(raw_root: Path, child: Source) -> list[ParentIndex]:
     return indexes
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """`np.unique` by a sort and a mask: numpy 2.4's `np.unique` took 33 s on the 20 M order-key
+    hashes of a peak day (this: under a second)."""
+    ordered = np.sort(values)
+    if ordered.size < 2:
+        return ordered
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 def hashes_in(hashes: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
-    """Per hash: whether it is in `sorted_unique` (a binary search: no second copy of the parent keys)."""
+    """Per hash: whether it is in `sorted_unique` (a binary search: no second copy of the parent keys).
+
+    The hashes are searched in sorted order: consecutive searches then walk nearby parts of the
+    parent keys, five times faster than random order on 20 M keys (cache misses)."""
     if not sorted_unique.size:
         return np.zeros(hashes.size, dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_unique, hashes), sorted_unique.size - 1)
-    return sorted_unique[at] == hashes
+    order = np.argsort(hashes)
+    ordered = hashes[order]
+    at = np.minimum(np.searchsorted(sorted_unique, ordered), sorted_unique.size - 1)
+    found = np.empty(hashes.size, dtype=bool)
+    found[order] = sorted_unique[at] == ordered
+    return found
 
 
 def without_orphans(rows: pl.DataFrame, indexes: list[ParentIndex], source: str, file: str) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -209,6 +209,17 @@ def test_a_parent_key_is_looked_up_among_sorted_hashes() -> None:
     assert hashes_in(np.array([7], dtype=np.uint64), np.empty(0, dtype=np.uint64)).tolist() == [False]
 
 
+def test_parent_hashes_are_sorted_and_unique() -> None:
+    import numpy as np
+
+    from pipelines.ingest.parents import sorted_unique
+
+    values = np.array([2**63 + 5, 7, 7, 3, 2**63 + 5, 0], dtype=np.uint64)
+    assert sorted_unique(values).tolist() == [0, 3, 7, 2**63 + 5]
+    assert sorted_unique(np.array([9], dtype=np.uint64)).tolist() == [9]
+    assert sorted_unique(np.empty(0, dtype=np.uint64)).size == 0
+
+
 def test_raw_parts_written_before_an_optional_column_joined_the_contract_still_read(tmp_path: Path) -> None:
     """orders.currency is optional and newer than some raw zones: their parts lack it (review of issue 12)."""
     landing, raw = tmp_path / "landing", tmp_path / "raw"
