@@ -49,21 +49,28 @@ def _dead_pid() -> int:
 
 
 @linux_only
-def test_dbt_started_through_the_resource_dies_when_its_parent_is_killed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sigterm", ["default", "blocked", "ignored"])
+def test_dbt_started_through_the_resource_dies_when_its_parent_is_killed(tmp_path: Path, sigterm: str) -> None:
     # The parent starts "dbt" the way dagster-dbt does (a plain Popen of the resource's
     # dbt_executable), /bin/sleep standing in for dbt, then is SIGKILLed: nothing can clean up.
+    # A parent that blocks or ignores SIGTERM passes that on to its children (the likely cause of
+    # this test failing once late in a full CI run, though it passed alone): dbt must die all the same.
     from pipelines.defs.dbt.resources import dbt_resource
 
     parent = textwrap.dedent(
         """
-        import subprocess, sys, time
-        child = subprocess.Popen([sys.argv[1], "60"])
+        import signal, subprocess, sys, time
+        if sys.argv[2] == "blocked":
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        elif sys.argv[2] == "ignored":
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        child = subprocess.Popen([sys.argv[1], "60"], restore_signals=False)
         print(child.pid, flush=True)
         time.sleep(60)
         """
     )
     env = {**os.environ, "OMNISTOCK_DBT_EXECUTABLE": "/bin/sleep"}
-    proc = subprocess.Popen([sys.executable, "-c", parent, dbt_resource().dbt_executable], stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen([sys.executable, "-c", parent, dbt_resource().dbt_executable, sigterm], stdout=subprocess.PIPE, text=True, env=env)
     child = int(proc.stdout.readline())
     try:
         time.sleep(0.5)  # the wrapper has exec'd sleep

@@ -26,6 +26,11 @@ def tie_to_parent() -> None:
     if not sys.platform.startswith("linux"):
         return
     parent = os.getppid()
+    # a signal mask and an ignored disposition survive fork and exec: a parent that blocks or
+    # ignores SIGTERM (some libraries do, in the thread that starts dbt) would leave it pending
+    # for ever, and dbt alive
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
         print(f"dbt_with_parent: prctl failed (errno {ctypes.get_errno()}); dbt will outlive a killed run", file=sys.stderr)
