@@ -53,8 +53,10 @@ def _dead_pid() -> int:
 def test_dbt_started_through_the_resource_dies_when_its_parent_is_killed(tmp_path: Path, sigterm: str) -> None:
     # The parent starts "dbt" the way dagster-dbt does (a plain Popen of the resource's
     # dbt_executable), /bin/sleep standing in for dbt, then is SIGKILLed: nothing can clean up.
-    # A parent that blocks or ignores SIGTERM passes that on to its children (the likely cause of
-    # this test failing once late in a full CI run, though it passed alone): dbt must die all the same.
+    # A parent that blocks or ignores SIGTERM passes that on through fork and exec. Dagster maps
+    # SIGTERM to SIGINT's handler (dagster/_utils/interrupts.py), and a process started in the
+    # background of a non-interactive shell (cron, nohup, CI) has SIGINT ignored: so SIGTERM too,
+    # and dbt with it (this test failed late in full CI runs after in-process Dagster runs).
     from pipelines.defs.dbt.resources import dbt_resource
 
     parent = textwrap.dedent(

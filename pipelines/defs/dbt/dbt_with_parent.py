@@ -26,9 +26,9 @@ def tie_to_parent() -> None:
     if not sys.platform.startswith("linux"):
         return
     parent = os.getppid()
-    # a signal mask and an ignored disposition survive fork and exec: a parent that blocks or
-    # ignores SIGTERM (some libraries do, in the thread that starts dbt) would leave it pending
-    # for ever, and dbt alive
+    # a signal mask and an ignored disposition survive fork and exec, and a run started in the
+    # background (cron, nohup) has SIGINT ignored, which Dagster copies to SIGTERM
+    # (dagster/_utils/interrupts.py): dbt would ignore the signal below and outlive its run
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     libc = ctypes.CDLL(None, use_errno=True)
