@@ -59,8 +59,10 @@ def run(
     """Materialize every asset once: ingest what landed since the last run, then build the warehouse with dbt."""
     from rich.console import Console
 
+    from pipelines.run_owner import stoppable_by_sigterm
     from pipelines.runner import materialize_everything
 
+    stoppable_by_sigterm()
     with Console(stderr=True).status("Ingesting the landing zone and building the warehouse with dbt ..."):
         outcome = materialize_everything(data_dir, verbose=verbose, full_refresh=full_refresh)
     typer.echo(outcome.summary())

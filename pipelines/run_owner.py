@@ -22,6 +22,7 @@ run monitoring (dagster.yaml); a message names them so they can be terminated in
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
 import threading
@@ -78,6 +79,16 @@ def this_host() -> str:
     except OSError:  # not Linux: the host name is what there is
         return socket.gethostname()
     return f"{socket.gethostname()} (boot {boot}, pid namespace {namespace})"
+
+
+def stoppable_by_sigterm() -> None:
+    """Let `kill PID` stop a run started in the background. A background job of a
+    non-interactive shell (cron, nohup, a CI script) starts with SIGINT ignored, and Dagster
+    gives SIGTERM whatever SIGINT has (dagster/_utils/interrupts.py): ignored too, so only
+    `kill -9` stopped it. With Python's own SIGINT handler back, SIGTERM interrupts the run,
+    which Dagster records as failed."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def owner_tags() -> dict[str, str]:

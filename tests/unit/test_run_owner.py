@@ -212,3 +212,30 @@ def test_a_step_waiting_for_the_pool_during_the_run_is_reported(instance: dg.Dag
         while not said and time.monotonic() < deadline:
             time.sleep(0.05)
     assert said and f"pool, held by run {holder} (pid {LIVE_PID}" in said[0]
+
+
+def test_a_run_started_in_the_background_stops_on_sigterm() -> None:
+    """SIGINT ignored (a background job) -> Dagster's mapping would ignore SIGTERM too; after
+    stoppable_by_sigterm, SIGTERM interrupts."""
+    script = textwrap.dedent(
+        """
+        import os, signal, time
+        from dagster._utils.interrupts import setup_interrupt_handlers
+        from pipelines.run_owner import stoppable_by_sigterm
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if os.environ["FIX"] == "1":
+            stoppable_by_sigterm()
+        setup_interrupt_handlers()
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(2)
+            print("still running")
+        except KeyboardInterrupt:
+            print("interrupted")
+        """
+    )
+    outputs = {
+        fix: subprocess.run([sys.executable, "-c", script], env={**os.environ, "FIX": fix}, capture_output=True, text=True, timeout=60).stdout.strip()
+        for fix in ("0", "1")
+    }
+    assert outputs == {"0": "still running", "1": "interrupted"}
