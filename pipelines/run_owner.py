@@ -85,8 +85,8 @@ def stoppable_by_sigterm() -> None:
     """Let `kill PID` stop a run started in the background. A background job of a
     non-interactive shell (cron, nohup, a CI script) starts with SIGINT ignored, and Dagster
     gives SIGTERM whatever SIGINT has (dagster/_utils/interrupts.py): ignored too, so only
-    `kill -9` stopped it. With Python's own SIGINT handler back, SIGTERM interrupts the run,
-    which Dagster records as failed."""
+    `kill -9` stopped it. With Python's own SIGINT handler back, SIGTERM interrupts the run
+    like Ctrl-C."""
     if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
