@@ -82,8 +82,8 @@ def this_host() -> str:
 
 
 def stoppable_by_sigterm() -> None:
-    """Let `kill PID` stop a run started in the background. A background job of a
-    non-interactive shell (cron, nohup, a CI script) starts with SIGINT ignored, and Dagster
+    """Let `kill PID` stop a run started in the background. A job started with `&` from a
+    script (`nohup omnistock run &`, a CI script) starts with SIGINT ignored, and Dagster
     gives SIGTERM whatever SIGINT has (dagster/_utils/interrupts.py): ignored too, so only
     `kill -9` stopped it. With Python's own SIGINT handler back, SIGTERM interrupts the run
     like Ctrl-C."""

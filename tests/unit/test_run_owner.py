@@ -55,7 +55,7 @@ def test_dbt_started_through_the_resource_dies_when_its_parent_is_killed(tmp_pat
     # dbt_executable), /bin/sleep standing in for dbt, then is SIGKILLed: nothing can clean up.
     # A parent that blocks or ignores SIGTERM passes that on through fork and exec. Dagster maps
     # SIGTERM to SIGINT's handler (dagster/_utils/interrupts.py), and a process started in the
-    # background of a non-interactive shell (cron, nohup, CI) has SIGINT ignored: so SIGTERM too,
+    # background of a non-interactive shell (`cmd &` in a script, CI) has SIGINT ignored: so SIGTERM too,
     # and dbt with it (this test failed late in full CI runs after in-process Dagster runs).
     from pipelines.defs.dbt.resources import dbt_resource
 

@@ -27,7 +27,7 @@ def tie_to_parent() -> None:
         return
     parent = os.getppid()
     # a signal mask and an ignored disposition survive fork and exec, and a run started in the
-    # background (cron, nohup) has SIGINT ignored, which Dagster copies to SIGTERM
+    # background from a script (`nohup ... &`) has SIGINT ignored, which Dagster copies to SIGTERM
     # (dagster/_utils/interrupts.py): dbt would ignore the signal below and outlive its run
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
