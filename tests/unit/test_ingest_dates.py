@@ -10,15 +10,9 @@ import pytest
 
 from pipelines.contract import EARLIEST_DATE, SOURCES, earliest_date
 from pipelines.ingest.validate import ROW, validate
+from tests.unit.test_ingest_validate import NOW, frame
 
-NOW = datetime(2026, 1, 1, 12, 0, 0)
 ORDERS = SOURCES["orders"]
-
-
-def frame(rows: list[dict]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}).with_row_index(ROW, offset=1).with_columns(
-        pl.col(ROW).cast(pl.Int64)
-    )
 
 
 def order(**overrides: str) -> dict:
