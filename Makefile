@@ -18,7 +18,7 @@ export UV_PYTHON_DOWNLOADS := never
 # dagster-dbt finds dbt on PATH (e.g. when `dagster dev` re-parses the project)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install prepare demo generate run test test-fast dev dashboard clean bench-ingest bench-fulfilment bench-memory
+.PHONY: install prepare demo generate run test test-fast dev dashboard clean bench-ingest bench-fulfillment bench-memory
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -66,8 +66,8 @@ clean:
 bench-ingest: install
 	$(BIN)/python -m benchmarks.bench_ingest --rows 5000000
 
-bench-fulfilment: install
-	$(BIN)/python -m benchmarks.bench_fulfilment --lines 1000000
+bench-fulfillment: install
+	$(BIN)/python -m benchmarks.bench_fulfillment --lines 1000000
 
 # peak memory of `omnistock run` on the double11 day (generated into a temporary folder, ~5 GB, then deleted)
 bench-memory: install

@@ -6,6 +6,6 @@ this loads: `make prepare` (or `omnistock run`) runs `dbt parse` first.
 
 import dagster as dg
 
-from pipelines.defs import dbt, fulfilment, ingest, ops, publish, quality, reconciliation
+from pipelines.defs import dbt, fulfillment, ingest, ops, publish, quality, reconciliation
 
-defs = dg.Definitions.merge(ingest.defs, dbt.defs, fulfilment.defs, reconciliation.defs, quality.defs, publish.defs, ops.defs)
+defs = dg.Definitions.merge(ingest.defs, dbt.defs, fulfillment.defs, reconciliation.defs, quality.defs, publish.defs, ops.defs)

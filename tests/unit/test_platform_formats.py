@@ -50,7 +50,7 @@ def test_shopify_orders_statuses_and_times_in_brand_local_time() -> None:
         ("5801001002", "cancelled", T("2026-11-05 09:30:00"), None, T("2026-11-05 10:00:00"), "7002", "US-NY", 2),
         # fulfilled, then fully refunded: a return
         ("5801001003", "returned", T("2026-11-05 18:00:00"), T("2026-11-05 18:00:00"), T("2026-11-12 11:20:00"), "7003", "US-TX", 3),
-        # every fulfilment delivered; +08:00 is already local time; no province: the country
+        # every fulfillment delivered; +08:00 is already local time; no province: the country
         ("5801001004", "delivered", T("2026-11-06 08:00:00"), T("2026-11-06 08:00:05"), T("2026-11-09 16:45:00"), None, "SG", 4),
     ]
 

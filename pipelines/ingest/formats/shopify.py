@@ -22,14 +22,14 @@ PAID_STATES = ("paid", "partially_paid", "partially_refunded", "refunded", "auth
 def order_status(order: dict[str, Any]) -> str | None:
     """financial_status + fulfillment_status + cancelled_at → the contract's order status."""
     financial = order.get("financial_status")
-    fulfilment = order.get("fulfillment_status")
+    fulfillment = order.get("fulfillment_status")
     if order.get("cancelled_at"):
         return "refunded" if financial in ("refunded", "partially_refunded") else "cancelled"
     if financial == "refunded":
-        return "returned" if fulfilment in ("fulfilled", "partial", "restocked") else "refunded"
+        return "returned" if fulfillment in ("fulfilled", "partial", "restocked") else "refunded"
     if financial == "voided":
         return "cancelled"
-    if fulfilment in ("fulfilled", "partial"):
+    if fulfillment in ("fulfilled", "partial"):
         shipments = [f.get("shipment_status") for f in order.get("fulfillments") or []]
         return "delivered" if shipments and all(s == "delivered" for s in shipments) else "shipped"
     if financial in PAID_STATES:

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.fulfilment.inputs import plan_frame
-from pipelines.fulfilment.model import Catalog, Gift, Location, Network, Order, OrderLine
-from pipelines.fulfilment.routing import plan_orders
-from pipelines.fulfilment.stock import LotStock, StockBook
+from pipelines.fulfillment.inputs import plan_frame
+from pipelines.fulfillment.model import Catalog, Gift, Location, Network, Order, OrderLine
+from pipelines.fulfillment.routing import plan_orders
+from pipelines.fulfillment.stock import LotStock, StockBook
 
 LOCS = ("A", "B", "C")
 SKUS = ("X", "Y", "Z", "Z2", "G")  # Z -> Z2 successor, G = X + 2 Y

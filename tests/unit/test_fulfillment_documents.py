@@ -6,10 +6,10 @@ from datetime import date, datetime
 
 import polars as pl
 
-from pipelines.fulfilment import reasons as R
-from pipelines.fulfilment.documents import fulfillment_kpis, inbound_documents, interception_list, outbound_documents
-from pipelines.fulfilment.inputs import PLAN_SCHEMA
-from pipelines.fulfilment.replay import replay_orders, restore_stock
+from pipelines.fulfillment import reasons as R
+from pipelines.fulfillment.documents import fulfillment_kpis, inbound_documents, interception_list, outbound_documents
+from pipelines.fulfillment.inputs import PLAN_SCHEMA
+from pipelines.fulfillment.replay import replay_orders, restore_stock
 
 AS_OF = datetime(2025, 11, 29, 23, 59, 59)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import polars as pl
 
-from pipelines.fulfilment import reasons as R
+from pipelines.fulfillment import reasons as R
 
 OPEN_ASN_STATUSES = ("created", "in_transit")
 OPEN_TRANSFER_STATUSES = ("approved", "shipped")

@@ -1,7 +1,7 @@
 """The whole planning step over frames: open orders (or a replay) -> the plan frame.
 
 Planning holds every line it plans as Python objects, about 2 KB a line (`make
-bench-fulfilment`: 1.8 GiB at the peak for 1 M lines), so the number of lines one step may
+bench-fulfillment`: 1.8 GiB at the peak for 1 M lines), so the number of lines one step may
 plan is capped (`max_plan_lines`): above it the step fails before reading anything, and
 says how many lines it found and what to do, rather than exhausting the machine.
 """
@@ -14,12 +14,12 @@ from datetime import datetime
 
 import polars as pl
 
-from pipelines.fulfilment.inputs import book_from, catalog_from, network_from, orders_from, plan_frame
-from pipelines.fulfilment.membership import GiftRule, gift_orders
-from pipelines.fulfilment.replay import replay_orders, restore_stock
-from pipelines.fulfilment.routing import plan_orders
+from pipelines.fulfillment.inputs import book_from, catalog_from, network_from, orders_from, plan_frame
+from pipelines.fulfillment.membership import GiftRule, gift_orders
+from pipelines.fulfillment.replay import replay_orders, restore_stock
+from pipelines.fulfillment.routing import plan_orders
 
-BYTES_PER_LINE = 2_000  # planning's peak memory per order line, rounded up from make bench-fulfilment
+BYTES_PER_LINE = 2_000  # planning's peak memory per order line, rounded up from make bench-fulfillment
 DEFAULT_MAX_PLAN_LINES = 1_500_000  # about 3 GiB of planning
 
 
@@ -45,13 +45,13 @@ def check_plan_size(scope: PlanScope, max_lines: int, setting: str = "max_plan_l
         f"{scope.what}: {scope.orders:,} orders with {scope.lines:,} lines to plan, more than the budget of "
         f"{max_lines:,} lines ({setting}). Planning needs about {scope.lines * BYTES_PER_LINE / gib:.1f} GiB for them "
         f"against {max_lines * BYTES_PER_LINE / gib:.1f} GiB budgeted, so nothing was planned or written. Raise "
-        f"{setting} in the asset's run config if the machine has that much memory free (docs/fulfilment.md)."
+        f"{setting} in the asset's run config if the machine has that much memory free (docs/fulfillment.md)."
     )
 
 
 @dataclass(frozen=True)
 class PlanningInputs:
-    """Frames as the warehouse serves them (see pipelines/defs/fulfilment/load.py for the queries)."""
+    """Frames as the warehouse serves them (see pipelines/defs/fulfillment/load.py for the queries)."""
 
     as_of: datetime
     orders: pl.DataFrame  # stg_orders

@@ -1,4 +1,4 @@
-"""Fulfilment planning on the generated small brand, built by the whole pipeline."""
+"""Fulfillment planning on the generated small brand, built by the whole pipeline."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.fulfilment.reasons import REASONS, ROUTED
+from pipelines.fulfillment.reasons import REASONS, ROUTED
 from tests.e2e.pipeline import query
 
 pytestmark = pytest.mark.e2e

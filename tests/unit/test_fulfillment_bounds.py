@@ -11,10 +11,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.defs.fulfilment.load import ORDERS_SQL, scope_size, select_open_orders, select_replay_orders
-from pipelines.fulfilment.membership import GiftRule, gift_orders
-from pipelines.fulfilment.planning import PlanScope, PlanTooLarge, check_plan_size, open_orders
-from pipelines.fulfilment.replay import replay_orders
+from pipelines.defs.fulfillment.load import ORDERS_SQL, scope_size, select_open_orders, select_replay_orders
+from pipelines.fulfillment.membership import GiftRule, gift_orders
+from pipelines.fulfillment.planning import PlanScope, PlanTooLarge, check_plan_size, open_orders
+from pipelines.fulfillment.replay import replay_orders
 
 AS_OF = datetime(2026, 11, 11, 23, 59, 59)
 STATUSES = ["created", "paid", "allocated", "shipped", "delivered", "returned", "cancelled", "refunded"]

@@ -18,7 +18,7 @@ GIFT_ORDER_NOT_ROUTED: Final = "gift_order_not_routed"
 
 ROUTED: Final = frozenset({NEAREST_LOCATION, NEXT_NEAREST_LOCATION, SPLIT_ACROSS_LOCATIONS, GIFT_ADDED})
 
-# code -> (what it means, what to do); docs/fulfilment.md lists the same table
+# code -> (what it means, what to do); docs/fulfillment.md lists the same table
 REASONS: Final[dict[str, tuple[str, str]]] = {
     NEAREST_LOCATION: ("The whole order ships from the nearest covering location with stock.", "Nothing."),
     NEXT_NEAREST_LOCATION: (

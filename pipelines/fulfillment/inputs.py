@@ -9,9 +9,9 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from pipelines.fulfilment.model import Catalog, Gift, Location, Network, Order, OrderLine
-from pipelines.fulfilment.routing import PLAN_COLUMNS, PlanRows
-from pipelines.fulfilment.stock import LotStock, StockBook
+from pipelines.fulfillment.model import Catalog, Gift, Location, Network, Order, OrderLine
+from pipelines.fulfillment.routing import PLAN_COLUMNS, PlanRows
+from pipelines.fulfillment.stock import LotStock, StockBook
 
 PLAN_SCHEMA: dict[str, pl.DataType] = {
     "order_id": pl.String, "line_no": pl.Int64, "line_kind": pl.String, "ordered_sku": pl.String,

@@ -1,6 +1,6 @@
 """Order routing: paid, unallocated orders -> locations and lots, with a reason for each line.
 
-Rules, in the order they apply (docs/fulfilment.md):
+Rules, in the order they apply (docs/fulfillment.md):
 1. Orders are planned one at a time by priority: member tier (vip, gold, silver,
    none), then earliest paid_at, then order id. Stock is taken as each order is
    planned, so when stock is short the higher tiers get it.
@@ -23,9 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from pipelines.fulfilment import reasons as R
-from pipelines.fulfilment.model import Catalog, Network, Order, OrderLine
-from pipelines.fulfilment.stock import StockBook, Take
+from pipelines.fulfillment import reasons as R
+from pipelines.fulfillment.model import Catalog, Network, Order, OrderLine
+from pipelines.fulfillment.stock import StockBook, Take
 
 PLAN_COLUMNS: tuple[str, ...] = (
     "order_id", "line_no", "line_kind", "ordered_sku", "component_sku", "sku", "qty",

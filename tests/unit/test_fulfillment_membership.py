@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.fulfilment.membership import DEFAULT_RULES_FILE, GiftRule, gift_orders, load_rules
+from pipelines.fulfillment.membership import DEFAULT_RULES_FILE, GiftRule, gift_orders, load_rules
 
 D0 = datetime(2025, 10, 1, 12)
 RULE = GiftRule(name="second_in_30", gift_sku="GIFT")

@@ -7,11 +7,11 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 
-from pipelines.fulfilment import reasons as R
-from pipelines.fulfilment.inputs import plan_frame
-from pipelines.fulfilment.model import Catalog, Gift, Location, Network, Order, OrderLine, haversine_km
-from pipelines.fulfilment.routing import plan_orders
-from pipelines.fulfilment.stock import LotStock, StockBook
+from pipelines.fulfillment import reasons as R
+from pipelines.fulfillment.inputs import plan_frame
+from pipelines.fulfillment.model import Catalog, Gift, Location, Network, Order, OrderLine, haversine_km
+from pipelines.fulfillment.routing import plan_orders
+from pipelines.fulfillment.stock import LotStock, StockBook
 
 T0 = datetime(2025, 11, 29, 10, 0)
 CENTRE = {"R1": (0.0, 0.0)}

@@ -1,4 +1,4 @@
-"""The fulfilment assets load, hang off real dbt models and write in the warehouse pool."""
+"""The fulfillment assets load, hang off real dbt models and write in the warehouse pool."""
 
 from __future__ import annotations
 
@@ -11,27 +11,27 @@ import dagster as dg
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.warehouse import WAREHOUSE_POOL
 
-FULFILMENT_KEYS = {
+FULFILLMENT_KEYS = {
     "marts/fulfillment_plan", "marts/fulfillment_replay_plan", "marts/wms_outbound_documents",
     "marts/wms_inbound_documents", "marts/interception_list", "marts/fulfillment_kpis",
 }
 
 
-def test_fulfilment_assets_depend_on_existing_dbt_models() -> None:
+def test_fulfillment_assets_depend_on_existing_dbt_models() -> None:
     subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(DBT_PROJECT_DIR)],
         check=True,
     )
     from pipelines.definitions import defs
-    from pipelines.defs.fulfilment.assets import fulfilment_assets
+    from pipelines.defs.fulfillment.assets import fulfillment_assets
 
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert FULFILMENT_KEYS <= keys
+    assert FULFILLMENT_KEYS <= keys
     materializable = {key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable}
-    for key in FULFILMENT_KEYS:
+    for key in FULFILLMENT_KEYS:
         parents = graph.get(dg.AssetKey.from_user_string(key)).parent_keys
         assert parents and parents <= materializable, key
     assert dg.AssetKey(["marts", "inventory_scheduling_layer"]) in graph.get(dg.AssetKey(["marts", "fulfillment_plan"])).parent_keys
-    assert all(asset.op.pool == WAREHOUSE_POOL for asset in fulfilment_assets)
+    assert all(asset.op.pool == WAREHOUSE_POOL for asset in fulfillment_assets)

@@ -1,7 +1,7 @@
-"""Fulfilment planning as Dagster assets: the plan, WMS documents, interception list, KPIs.
+"""Fulfillment planning as Dagster assets: the plan, WMS documents, interception list, KPIs.
 
 Each asset reads dbt models from the warehouse, calls the pure rules in
-pipelines/fulfilment/ and replaces one `marts` table (whole table, in the warehouse pool).
+pipelines/fulfillment/ and replaces one `marts` table (whole table, in the warehouse pool).
 The planning assets read only the orders they plan (load.py) and first count their lines
 against `max_plan_lines`: a step that would not fit in memory fails, saying so.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipelines.defs.fulfilment.load import (
+from pipelines.defs.fulfillment.load import (
     INTERCEPTION_ITEMS_SQL,
     INTERCEPTION_ORDERS_SQL,
     INTERCEPTION_SHIPPED_SQL,
@@ -22,21 +22,21 @@ from pipelines.defs.fulfilment.load import (
     select_open_orders,
     select_replay_orders,
 )
-from pipelines.fulfilment.documents import (
+from pipelines.fulfillment.documents import (
     CANCELLED_STATUSES,
     fulfillment_kpis,
     inbound_documents,
     interception_list,
     outbound_documents,
 )
-from pipelines.fulfilment.membership import DEFAULT_RULES_FILE, load_rules
-from pipelines.fulfilment.model import REGION_CENTROIDS_CSV, load_region_centroids
-from pipelines.fulfilment.planning import DEFAULT_MAX_PLAN_LINES, check_plan_size, plan_open_orders, plan_replay
-from pipelines.fulfilment.replay import DEFAULT_MAX_ORDERS
+from pipelines.fulfillment.membership import DEFAULT_RULES_FILE, load_rules
+from pipelines.fulfillment.model import REGION_CENTROIDS_CSV, load_region_centroids
+from pipelines.fulfillment.planning import DEFAULT_MAX_PLAN_LINES, check_plan_size, plan_open_orders, plan_replay
+from pipelines.fulfillment.replay import DEFAULT_MAX_ORDERS
 from pipelines.settings import paths
 from pipelines.warehouse import WAREHOUSE_POOL, connect, read_frame, replace_table
 
-GROUP = "fulfilment"
+GROUP = "fulfillment"
 PLAN = dg.AssetKey(["marts", "fulfillment_plan"])
 REPLAY_PLAN = dg.AssetKey(["marts", "fulfillment_replay_plan"])
 
@@ -63,7 +63,7 @@ def _summary(frame: pl.DataFrame, table: str) -> dict:
 
 @dg.asset(key=PLAN, deps=PLANNING_DEPS, group_name=GROUP, pool=WAREHOUSE_POOL, kinds={"python", "duckdb"},
           description="Paid, unallocated order lines -> location, FEFO lots, successor substitutions, gift lines, "
-          "with a reason for every decision and failure (docs/fulfilment.md).")
+          "with a reason for every decision and failure (docs/fulfillment.md).")
 def fulfillment_plan(context: dg.AssetExecutionContext, config: PlanningConfig) -> dg.MaterializeResult:
     rules = load_rules(Path(config.membership_rules_file))
     centroids = load_region_centroids(Path(config.region_centroids_file))
@@ -79,7 +79,7 @@ def fulfillment_plan(context: dg.AssetExecutionContext, config: PlanningConfig) 
 
 @dg.asset(key=REPLAY_PLAN, deps=PLANNING_DEPS, group_name=GROUP, pool=WAREHOUSE_POOL, kinds={"python", "duckdb"},
           description="The same rules replayed over the orders paid in the last days (at most the most recent "
-          "replay_max_orders), as if unallocated, against the stock they saw (pipelines/fulfilment/replay.py): the "
+          "replay_max_orders), as if unallocated, against the stock they saw (pipelines/fulfillment/replay.py): the "
           "realistic measure of automatic routing.")
 def fulfillment_replay_plan(context: dg.AssetExecutionContext, config: ReplayConfig) -> dg.MaterializeResult:
     rules = load_rules(Path(config.membership_rules_file))
@@ -164,7 +164,7 @@ def fulfillment_kpis_asset() -> dg.MaterializeResult:
                                           **{f"share_routed_automatically_{k}": v for k, v in shares.items() if v is not None}})
 
 
-fulfilment_assets = [
+fulfillment_assets = [
     fulfillment_plan,
     fulfillment_replay_plan,
     wms_outbound_documents,

@@ -1,6 +1,6 @@
-"""Plain data for fulfilment planning: orders, the catalogue, the location network.
+"""Plain data for fulfillment planning: orders, the catalogue, the location network.
 
-No I/O here: the Dagster assets in pipelines/defs/fulfilment/ read the warehouse and
+No I/O here: the Dagster assets in pipelines/defs/fulfillment/ read the warehouse and
 build these; the unit tests build them by hand.
 """
 

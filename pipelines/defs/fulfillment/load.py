@@ -1,4 +1,4 @@
-"""Read what fulfilment planning needs from the DuckDB warehouse (fixed SQL, no formatting).
+"""Read what fulfillment planning needs from the DuckDB warehouse (fixed SQL, no formatting).
 
 Only the orders to plan are read, never the whole order history: a scope query writes
 their ids into the connection's temporary table `plan_scope` (open orders, or the replay
@@ -13,8 +13,8 @@ import duckdb
 import dagster as dg
 import polars as pl
 
-from pipelines.fulfilment.planning import PlanningInputs, PlanScope
-from pipelines.fulfilment.replay import ROUTED_STATUSES, UNPLACED_STATUSES
+from pipelines.fulfillment.planning import PlanningInputs, PlanScope
+from pipelines.fulfillment.replay import ROUTED_STATUSES, UNPLACED_STATUSES
 from pipelines.warehouse import read_frame
 
 # dbt models the planning reads (asset keys are <schema>/<model>)

@@ -1,4 +1,4 @@
-"""Benchmark: plan N open order lines (default 1 million) with the fulfilment rules.
+"""Benchmark: plan N open order lines (default 1 million) with the fulfillment rules.
 
 A synthetic but realistic state, generated here: 300 SKUs (24 gift sets of 2-3
 components, 12 successor chains), 3 warehouses covering 33 regions and 32 stores
@@ -8,7 +8,7 @@ Pareto-popular SKUs, member tiers, 5% earning a gift. Stock is sized so that mos
 not all, demand can be met (shortage, splits, shelf-life failures all occur).
 
 Reports lines per second for building the model from frames-like rows, planning,
-and the plan frame, and the process's peak resident memory. Run: `make bench-fulfilment`.
+and the plan frame, and the process's peak resident memory. Run: `make bench-fulfillment`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from pipelines.fulfilment.inputs import plan_frame
-from pipelines.fulfilment.model import Catalog, Gift, Location, Network, Order, OrderLine
-from pipelines.fulfilment.routing import plan_orders
-from pipelines.fulfilment.stock import LotStock, StockBook
+from pipelines.fulfillment.inputs import plan_frame
+from pipelines.fulfillment.model import Catalog, Gift, Location, Network, Order, OrderLine
+from pipelines.fulfillment.routing import plan_orders
+from pipelines.fulfillment.stock import LotStock, StockBook
 
 TIERS = np.array(["none", "silver", "gold", "vip"])
 METHODS = ("express", "same_city", "pickup")

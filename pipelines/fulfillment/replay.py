@@ -37,7 +37,7 @@ DEFAULT_MAX_ORDERS = 200_000
 def replay_orders(orders: pl.DataFrame, as_of: datetime, days: int, max_orders: int | None = None) -> pl.DataFrame:
     """The orders to replay (same columns and order as `orders`): paid in (as_of - days, as_of],
     routed or unplaced; with `max_orders`, only that many of them, the most recently paid
-    (pipelines/defs/fulfilment/load.py selects the same orders in SQL: REPLAY_ORDERS_SQL)."""
+    (pipelines/defs/fulfillment/load.py selects the same orders in SQL: REPLAY_ORDERS_SQL)."""
     since = as_of - timedelta(days=days)
     window = orders.filter(
         (pl.col("paid_at") > since)
