@@ -60,9 +60,10 @@ class Paths:
         return self.data_dir / "exports"
 
 
-def data_dir() -> Path:
-    """The data folder: `$OMNISTOCK_DATA_DIR`, else `data/` in the repository."""
-    configured = os.environ.get("OMNISTOCK_DATA_DIR")
+def data_dir(configured: str | None = None) -> Path:
+    """The data folder: `configured`, else `$OMNISTOCK_DATA_DIR`, else `data/` in the repository
+    (the one default, for Python and dbt alike)."""
+    configured = configured or os.environ.get("OMNISTOCK_DATA_DIR")
     return Path(configured).expanduser().resolve() if configured else REPO_ROOT / "data"
 
 
