@@ -3,6 +3,7 @@
 #   make test       the whole test suite
 #   make dev        Dagster UI + daemon on http://127.0.0.1:3000
 #   make dashboard  Streamlit dashboards on http://127.0.0.1:8501
+#   make lint       ruff (check and format), sqlfluff (DuckDB) and the import contracts
 
 PYTHON ?= python3
 UV_VERSION := 0.13.8
@@ -18,7 +19,7 @@ export UV_PYTHON_DOWNLOADS := never
 # dagster-dbt finds dbt on PATH (e.g. when `dagster dev` re-parses the project)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install prepare demo generate run test test-fast dev dashboard clean bench-ingest bench-fulfillment bench-memory
+.PHONY: install prepare demo generate run test test-fast lint lint-fix dev dashboard clean bench-ingest bench-fulfillment bench-memory
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -53,6 +54,18 @@ test: prepare
 
 test-fast: prepare
 	$(BIN)/python -m pytest -m "not e2e and not browser"
+
+# settings in pyproject.toml ([tool.ruff]), .sqlfluff and .importlinter
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project --processes 2
+	$(BIN)/lint-imports
+
+lint-fix: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix dbt_project --processes 2
 
 dev: prepare
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -m pipelines.definitions
