@@ -13,7 +13,12 @@ st.set_page_config(page_title="omnistock", page_icon=":material/inventory_2:", l
 here = Path(__file__).parent
 page = st.navigation(
     [
-        st.Page(here / "pages" / "inventory_layers.py", title="Inventory layers", icon=":material/inventory_2:", default=True),
+        st.Page(
+            here / "pages" / "inventory_layers.py",
+            title="Inventory layers",
+            icon=":material/inventory_2:",
+            default=True,
+        ),
         st.Page(here / "pages" / "data_quality.py", title="Ingestion & quarantine", icon=":material/fact_check:"),
     ]
 )

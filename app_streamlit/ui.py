@@ -37,6 +37,4 @@ def warehouse_or_stop() -> Iterator[str]:
 
 def highlight_low_stock(frame: pd.DataFrame) -> pd.io.formats.style.Styler:
     """Shade the rows flagged `is_low_stock`."""
-    return frame.style.apply(
-        lambda row: [LOW_STOCK_STYLE if row["is_low_stock"] else ""] * len(row), axis=1
-    )
+    return frame.style.apply(lambda row: [LOW_STOCK_STYLE if row["is_low_stock"] else ""] * len(row), axis=1)

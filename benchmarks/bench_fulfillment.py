@@ -35,7 +35,10 @@ def synthetic_state(lines: int, seed: int = 7):
     n_sku, n_bundle, n_succ = 300, 24, 12
     skus = [f"SKU{i:04d}" for i in range(n_sku)]
     bundles = {
-        f"SKU{i:04d}": tuple((skus[c], int(rng.integers(1, 3))) for c in rng.choice(np.arange(n_bundle, 120), rng.integers(2, 4), replace=False))
+        f"SKU{i:04d}": tuple(
+            (skus[c], int(rng.integers(1, 3)))
+            for c in rng.choice(np.arange(n_bundle, 120), rng.integers(2, 4), replace=False)
+        )
         for i in range(n_bundle)
     }
     successors = {skus[i]: skus[i + 1] for i in range(200, 200 + 2 * n_succ, 2)}
@@ -43,13 +46,28 @@ def synthetic_state(lines: int, seed: int = 7):
 
     regions = [f"R{i:02d}" for i in range(33)]
     centroids = {r: (float(rng.uniform(18, 45)), float(rng.uniform(90, 125))) for r in regions}
-    locations = [Location(f"WH-{i}", float(rng.uniform(20, 40)), float(rng.uniform(105, 122)), frozenset({"express"}),
-                          frozenset(regions)) for i in range(3)]
+    locations = [
+        Location(
+            f"WH-{i}",
+            float(rng.uniform(20, 40)),
+            float(rng.uniform(105, 122)),
+            frozenset({"express"}),
+            frozenset(regions),
+        )
+        for i in range(3)
+    ]
     for i in range(32):
         region = regions[i % len(regions)]
         lat, lon = centroids[region]
-        locations.append(Location(f"ST-{i:02d}", lat + float(rng.normal(0, 0.1)), lon + float(rng.normal(0, 0.1)),
-                                  frozenset({"same_city", "pickup"}), frozenset({region})))
+        locations.append(
+            Location(
+                f"ST-{i:02d}",
+                lat + float(rng.normal(0, 0.1)),
+                lon + float(rng.normal(0, 0.1)),
+                frozenset({"same_city", "pickup"}),
+                frozenset({region}),
+            )
+        )
     network = Network(locations, centroids)
 
     # demand: Pareto popularity over stock SKUs and bundles
@@ -91,7 +109,9 @@ def synthetic_state(lines: int, seed: int = 7):
             parts = np.diff(np.r_[0, cuts, qty])
             for j, part in enumerate(parts):
                 days = int(rng.integers(-5, 180)) if rng.random() < 0.05 else int(rng.integers(150, 1000))
-                lots.append(LotStock(loc_id, skus[s], f"L{s}-{loc_id}-{j}", today + timedelta(days=days), days, int(part)))
+                lots.append(
+                    LotStock(loc_id, skus[s], f"L{s}-{loc_id}-{j}", today + timedelta(days=days), days, int(part))
+                )
             claim = int(qty * rng.uniform(0, 0.05))
             claims[(loc_id, skus[s])] = claim
             available[(loc_id, skus[s])] = qty - claim
@@ -101,9 +121,20 @@ def synthetic_state(lines: int, seed: int = 7):
         n = int(per_order[i])
         ol = tuple(OrderLine(j + 1, skus[line_sku[pos + j]], int(line_qty[pos + j])) for j in range(n))
         pos += n
-        orders.append(Order(f"O{i:08d}", "ch", METHODS[order_method[i]], regions[order_region[i]], ol, str(TIERS[order_tier[i]]),
-                            t0 + timedelta(minutes=int(minutes[i])), f"C{i % 50000}", int(order_min_days[i]),
-                            Gift("second_order", gift_sku, 1) if gift[i] else None))
+        orders.append(
+            Order(
+                f"O{i:08d}",
+                "ch",
+                METHODS[order_method[i]],
+                regions[order_region[i]],
+                ol,
+                str(TIERS[order_tier[i]]),
+                t0 + timedelta(minutes=int(minutes[i])),
+                f"C{i % 50000}",
+                int(order_min_days[i]),
+                Gift("second_order", gift_sku, 1) if gift[i] else None,
+            )
+        )
     return orders, lots, available, claims, network, catalog
 
 
@@ -135,9 +166,13 @@ def main() -> None:
     total = t_book + t_plan + t_frame
     print(f"{len(orders):,} orders, {n_lines:,} lines, {len(lots):,} lots (synthetic state built in {t_gen:.1f} s)")
     print(f"stock book {t_book:.2f} s | planning {t_plan:.2f} s | plan frame {t_frame:.2f} s ({len(frame):,} rows)")
-    print(f"=> {n_lines / total:,.0f} lines/s end to end, {n_lines / t_plan:,.0f} lines/s planning; peak memory {peak:,.0f} MiB")
-    print(f"   (CPU time of book + planning + frame: {cpu:.1f} s = {n_lines / cpu:,.0f} lines per CPU second; "
-          f"wall time is longer when the machine is shared)")
+    print(
+        f"=> {n_lines / total:,.0f} lines/s end to end, {n_lines / t_plan:,.0f} lines/s planning; peak memory {peak:,.0f} MiB"
+    )
+    print(
+        f"   (CPU time of book + planning + frame: {cpu:.1f} s = {n_lines / cpu:,.0f} lines per CPU second; "
+        f"wall time is longer when the machine is shared)"
+    )
     print(f"orders routed automatically: {auto['ok'].mean():.1%}; lines by reason:")
     for reason, count in per_line.group_by("reason").len().sort("len", descending=True).iter_rows():
         print(f"  {reason:24s} {count:>10,}")

@@ -14,8 +14,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +27,7 @@ def write_order_lines(folder: Path, rows: int, files: int, seed: int = 1, quoted
     for f in range(files):
         start = f * per_file
         n = per_file if f < files - 1 else rows - start
-        order_no = (np.arange(start, start + n) // 2)
+        order_no = np.arange(start, start + n) // 2
         pl.DataFrame(
             {
                 "order_id": pl.Series(order_no).cast(pl.String).str.pad_start(10, "0"),
@@ -72,7 +70,13 @@ def measure_fresh(code: str, raw: Path, repeat: int) -> tuple[float, float, floa
         shutil.rmtree(raw, ignore_errors=True)
         runs.append(measure_child(code))
     timed = [r[0] for r in runs]
-    return (statistics.median(timed), statistics.median(r[1] for r in runs), statistics.median(r[2] for r in runs), min(timed), max(timed))
+    return (
+        statistics.median(timed),
+        statistics.median(r[1] for r in runs),
+        statistics.median(r[2] for r in runs),
+        min(timed),
+        max(timed),
+    )
 
 
 INGEST = (
@@ -91,7 +95,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=5_000_000)
     parser.add_argument("--files", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each first ingest and of the floor; medians reported")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each first ingest and of the floor; medians reported"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -115,14 +121,22 @@ def main() -> None:
             root / "floor.parquet",
             args.repeat,
         )
-    print(f"order lines: {args.rows:,} in {args.files} CSV files ({size_mib:,.0f} MiB); {os.cpu_count()} cores; "
-          f"medians of {args.repeat} runs [fastest-slowest]")
-    print(f"omnistock first ingest     : {first[0]:6.2f} s  {args.rows / first[0]:>12,.0f} lines/s  [{first[3]:.2f}-{first[4]:.2f} s]  "
-          f"(process with imports {first[1]:.2f} s: {args.rows / first[1]:,.0f} lines/s)  peak {first[2]:,.0f} MiB")
+    print(
+        f"order lines: {args.rows:,} in {args.files} CSV files ({size_mib:,.0f} MiB); {os.cpu_count()} cores; "
+        f"medians of {args.repeat} runs [fastest-slowest]"
+    )
+    print(
+        f"omnistock first ingest     : {first[0]:6.2f} s  {args.rows / first[0]:>12,.0f} lines/s  [{first[3]:.2f}-{first[4]:.2f} s]  "
+        f"(process with imports {first[1]:.2f} s: {args.rows / first[1]:,.0f} lines/s)  peak {first[2]:,.0f} MiB"
+    )
     print(f"omnistock re-run, unchanged: {unchanged[0]:6.2f} s")
     print(f"omnistock late 1% delivery : {late_s[0]:6.2f} s  (reads the new file, recounts current versions)")
-    print(f"omnistock, fields quoted   : {quoted[0]:6.2f} s  {args.rows / quoted[0]:>12,.0f} lines/s  [{quoted[3]:.2f}-{quoted[4]:.2f} s]  peak {quoted[2]:,.0f} MiB")
-    print(f"duckdb CSV->Parquet floor  : {floor[0]:6.2f} s  {args.rows / floor[0]:>12,.0f} lines/s  [{floor[3]:.2f}-{floor[4]:.2f} s]  peak {floor[2]:,.0f} MiB")
+    print(
+        f"omnistock, fields quoted   : {quoted[0]:6.2f} s  {args.rows / quoted[0]:>12,.0f} lines/s  [{quoted[3]:.2f}-{quoted[4]:.2f} s]  peak {quoted[2]:,.0f} MiB"
+    )
+    print(
+        f"duckdb CSV->Parquet floor  : {floor[0]:6.2f} s  {args.rows / floor[0]:>12,.0f} lines/s  [{floor[3]:.2f}-{floor[4]:.2f} s]  peak {floor[2]:,.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

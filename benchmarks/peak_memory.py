@@ -83,8 +83,12 @@ def machine_state() -> dict[str, float]:
             name, value = line.split(":", 1)
             info[name] = int(value.split()[0]) * 1024
     load1, load5, _ = os.getloadavg()
-    return {"load1": load1, "load5": load5, "mem_used_gib": (info["MemTotal"] - info["MemAvailable"]) / GIB,
-            "mem_total_gib": info["MemTotal"] / GIB}
+    return {
+        "load1": load1,
+        "load5": load5,
+        "mem_used_gib": (info["MemTotal"] - info["MemAvailable"]) / GIB,
+        "mem_total_gib": info["MemTotal"] / GIB,
+    }
 
 
 @dataclass
@@ -149,7 +153,9 @@ def step_windows(data_dir: Path) -> tuple[str | None, dict[str, tuple[float, flo
     return run_id, {k: (v[0], v[1] or time.time(), v[2]) for k, v in windows.items()}
 
 
-def peaks_by_step(samples: list[tuple[float, int]], windows: dict[str, tuple[float, float, str]]) -> dict[str, int | None]:
+def peaks_by_step(
+    samples: list[tuple[float, int]], windows: dict[str, tuple[float, float, str]]
+) -> dict[str, int | None]:
     """Peak RSS of the samples taken while each step ran (a sample can fall into two steps' windows
     only if steps overlapped); None for a step too short to be sampled."""
     peaks: dict[str, int | None] = {}
@@ -165,11 +171,18 @@ def main() -> int:
     parser.add_argument("--data", type=Path, help="data folder (default: a temporary folder, deleted afterwards)")
     parser.add_argument("--generate", action="store_true", help="generate the scale into --data first")
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between samples")
-    parser.add_argument("--kill-above-gib", type=float, default=12.0, help="kill the run above this much RSS (0: never)")
-    parser.add_argument("--limit-gib", type=float, default=8.0, help="the target: report whether the peak stayed under it")
+    parser.add_argument(
+        "--kill-above-gib", type=float, default=12.0, help="kill the run above this much RSS (0: never)"
+    )
+    parser.add_argument(
+        "--limit-gib", type=float, default=8.0, help="the target: report whether the peak stayed under it"
+    )
     parser.add_argument("--keep", action="store_true", help="keep a temporary data folder")
-    parser.add_argument("--fresh", action="store_true",
-                        help="delete what an earlier run built in --data (raw zone, warehouse, quality, dagster, exports) first")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="delete what an earlier run built in --data (raw zone, warehouse, quality, dagster, exports) first",
+    )
     args = parser.parse_args()
 
     omnistock = str(Path(sys.executable).with_name("omnistock"))
@@ -203,13 +216,19 @@ def main() -> int:
         during = [m for m in sampler.machine] or [before]
         print()
         print(f"omnistock run on {data} ({args.scale}): exit code {code}, wall time {wall / 60:.1f} min, run {run_id}")
-        print(f"peak RSS of the process tree: {overall / GIB:.2f} GiB at {datetime.fromtimestamp(peak_time):%H:%M:%S} "
-              f"({'under' if overall < args.limit_gib * GIB else 'OVER'} the {args.limit_gib:g} GiB target)")
+        print(
+            f"peak RSS of the process tree: {overall / GIB:.2f} GiB at {datetime.fromtimestamp(peak_time):%H:%M:%S} "
+            f"({'under' if overall < args.limit_gib * GIB else 'OVER'} the {args.limit_gib:g} GiB target)"
+        )
         if sampler.killed_at:
-            print(f"KILLED by the watchdog at {sampler.killed_at / GIB:.2f} GiB (--kill-above-gib {args.kill_above_gib:g})")
-        print(f"machine: {before['mem_total_gib']:.0f} GiB; before the run {before['mem_used_gib']:.1f} GiB in use, load "
-              f"{before['load1']:.1f}; during it load {min(m['load1'] for m in during):.1f}-{max(m['load1'] for m in during):.1f}, "
-              f"{min(m['mem_used_gib'] for m in during):.1f}-{max(m['mem_used_gib'] for m in during):.1f} GiB in use (all processes)")
+            print(
+                f"KILLED by the watchdog at {sampler.killed_at / GIB:.2f} GiB (--kill-above-gib {args.kill_above_gib:g})"
+            )
+        print(
+            f"machine: {before['mem_total_gib']:.0f} GiB; before the run {before['mem_used_gib']:.1f} GiB in use, load "
+            f"{before['load1']:.1f}; during it load {min(m['load1'] for m in during):.1f}-{max(m['load1'] for m in during):.1f}, "
+            f"{min(m['mem_used_gib'] for m in during):.1f}-{max(m['mem_used_gib'] for m in during):.1f} GiB in use (all processes)"
+        )
         print()
         print(f"{'step':64s} {'outcome':>8s} {'seconds':>8s} {'peak RSS':>10s}")
         for step, (start, end, outcome) in sorted(windows.items(), key=lambda kv: kv[1][0]):

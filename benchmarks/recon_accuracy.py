@@ -26,13 +26,18 @@ INJECTED_CLASSES = (
     "shipped_after_cancel",
     "stock_count_drift",
 )
-_KEY = pl.when(pl.col("anomaly_class") == "stock_count_drift").then(
-    pl.concat_str(["location_id", "sku", pl.col("business_date").cast(pl.String)], separator="|")
-).otherwise(pl.col("order_id")).alias("match_key")
+_KEY = (
+    pl.when(pl.col("anomaly_class") == "stock_count_drift")
+    .then(pl.concat_str(["location_id", "sku", pl.col("business_date").cast(pl.String)], separator="|"))
+    .otherwise(pl.col("order_id"))
+    .alias("match_key")
+)
 
 
 def truth_keys(data_dir: Path) -> pl.DataFrame:
-    truth = pl.read_csv(data_dir / "truth" / "anomalies.csv", schema_overrides={"business_date": pl.Date}, infer_schema_length=0)
+    truth = pl.read_csv(
+        data_dir / "truth" / "anomalies.csv", schema_overrides={"business_date": pl.Date}, infer_schema_length=0
+    )
     return truth.with_columns(pl.col("business_date").cast(pl.Date)).select("anomaly_class", _KEY).unique()
 
 
@@ -54,19 +59,26 @@ def accuracy(data_dir: Path) -> pl.DataFrame:
         t = truth.filter(pl.col("anomaly_class") == cls)
         d = found.filter(pl.col("anomaly_class") == cls)
         hit = t.join(d, on=["anomaly_class", "match_key"], how="inner").height
-        rows.append({
-            "anomaly_class": cls, "truth": t.height, "detected": d.height, "matched": hit,
-            "precision": hit / d.height if d.height else (1.0 if t.height == 0 else 0.0),
-            "recall": hit / t.height if t.height else 1.0,
-        })
+        rows.append(
+            {
+                "anomaly_class": cls,
+                "truth": t.height,
+                "detected": d.height,
+                "matched": hit,
+                "precision": hit / d.height if d.height else (1.0 if t.height == 0 else 0.0),
+                "recall": hit / t.height if t.height else 1.0,
+            }
+        )
     return pl.DataFrame(rows)
 
 
 def markdown(table: pl.DataFrame) -> str:
     lines = ["| class | injected | detected | matched | precision | recall |", "| --- | --- | --- | --- | --- | --- |"]
     for r in table.iter_rows(named=True):
-        lines.append(f"| {r['anomaly_class']} | {r['truth']:,} | {r['detected']:,} | {r['matched']:,} | "
-                     f"{r['precision']:.3f} | {r['recall']:.3f} |")
+        lines.append(
+            f"| {r['anomaly_class']} | {r['truth']:,} | {r['detected']:,} | {r['matched']:,} | "
+            f"{r['precision']:.3f} | {r['recall']:.3f} |"
+        )
     return "\n".join(lines)
 
 

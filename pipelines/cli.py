@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -15,18 +15,25 @@ app = typer.Typer(
 )
 
 DataDirOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--data-dir", help="Data folder (default: $OMNISTOCK_DATA_DIR, else data/)."),
 ]
 
 
 @app.command()
 def generate(
-    out: Annotated[Optional[Path], typer.Option("--out", help="Data folder to write landing/ and truth/ into (default: the configured data folder).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Data folder to write landing/ and truth/ into (default: the configured data folder)."
+        ),
+    ] = None,
     scale: Annotated[str, typer.Option(help="small | default | double11")] = "default",
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bytes.")] = 7,
-    start: Annotated[Optional[str], typer.Option(help="First simulated day, YYYY-MM-DD (default depends on the scale).")] = None,
-    days: Annotated[Optional[int], typer.Option(help="Number of simulated days (default depends on the scale).")] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First simulated day, YYYY-MM-DD (default depends on the scale).")
+    ] = None,
+    days: Annotated[int | None, typer.Option(help="Number of simulated days (default depends on the scale).")] = None,
 ) -> None:
     """Write a simulated beauty brand's landing files, and its ground truth under truth/."""
     from pipelines.generate import generate as run_generator
@@ -53,7 +60,10 @@ def run(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every Dagster and dbt event.")] = False,
     full_refresh: Annotated[
         bool,
-        typer.Option("--full-refresh", help="Forget what was ingested and read every landing file again (files archived away are dropped)."),
+        typer.Option(
+            "--full-refresh",
+            help="Forget what was ingested and read every landing file again (files archived away are dropped).",
+        ),
     ] = False,
 ) -> None:
     """Materialize every asset once: ingest what landed since the last run, then build the warehouse with dbt."""
@@ -72,12 +82,14 @@ def run(
 
 @app.command()
 def sql(
-    query: Annotated[Optional[str], typer.Argument(help="One SQL query; omit it for an interactive prompt.")] = None,
+    query: Annotated[str | None, typer.Argument(help="One SQL query; omit it for an interactive prompt.")] = None,
     data_dir: DataDirOption = None,
     max_rows: Annotated[int, typer.Option(help="Rows to print at most.")] = 50,
     out: Annotated[
-        Optional[Path],
-        typer.Option("--out", help="Write the query's whole result to this .csv or .parquet file instead of printing it."),
+        Path | None,
+        typer.Option(
+            "--out", help="Write the query's whole result to this .csv or .parquet file instead of printing it."
+        ),
     ] = None,
 ) -> None:
     """Query the warehouse read-only, e.g. omnistock sql "select * from marts.inventory_sales_layer limit 5".
@@ -89,7 +101,7 @@ def sql(
     if query:
         raise typer.Exit(code=print_query(query, data_dir, max_rows, out))
     if out:
-        typer.echo("--out needs a query: omnistock sql \"select ...\" --out FILE.csv", err=True)
+        typer.echo('--out needs a query: omnistock sql "select ..." --out FILE.csv', err=True)
         raise typer.Exit(code=2)
     interactive(data_dir, max_rows)
 
@@ -104,7 +116,9 @@ def summary(data_dir: DataDirOption = None) -> None:
 
 @app.command("accept-delivery")
 def accept_delivery(
-    file: Annotated[str, typer.Argument(help="The held file, as named in its alert or in ops.quarantine (e.g. orders/2026-11.csv).")],
+    file: Annotated[
+        str, typer.Argument(help="The held file, as named in its alert or in ops.quarantine (e.g. orders/2026-11.csv).")
+    ],
     data_dir: DataDirOption = None,
 ) -> None:
     """Accept a held re-delivery (a loaded file that came back unreadable, empty or much smaller): the next run loads it as it is now."""
@@ -118,8 +132,10 @@ def accept_delivery(
     except LookupError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=1) from exc
-    typer.echo(f"Accepted {name} ({source}): the next `omnistock run` replaces the version loaded with it as it is now "
-               "and resolves its alert. If the file changes again first, it is judged again.")
+    typer.echo(
+        f"Accepted {name} ({source}): the next `omnistock run` replaces the version loaded with it as it is now "
+        "and resolves its alert. If the file changes again first, it is judged again."
+    )
 
 
 if __name__ == "__main__":

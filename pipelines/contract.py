@@ -306,7 +306,11 @@ SOURCES: dict[str, Source] = {
             non_negative=("qty",),
             event_time="updated_at",
             version_column="updated_at",
-            references={"from_location": "locations.location_id", "to_location": "locations.location_id", "sku": "products.sku"},
+            references={
+                "from_location": "locations.location_id",
+                "to_location": "locations.location_id",
+                "sku": "products.sku",
+            },
             description="Transfers between locations; a later updated_at replaces the earlier version.",
         ),
         Source(

@@ -8,4 +8,6 @@ import dagster as dg
 
 from pipelines.defs import dbt, fulfillment, ingest, ops, publish, quality, reconciliation
 
-defs = dg.Definitions.merge(ingest.defs, dbt.defs, fulfillment.defs, reconciliation.defs, quality.defs, publish.defs, ops.defs)
+defs = dg.Definitions.merge(
+    ingest.defs, dbt.defs, fulfillment.defs, reconciliation.defs, quality.defs, publish.defs, ops.defs
+)

@@ -75,7 +75,11 @@ def check_read_only(con: duckdb.DuckDBPyConnection, query: str) -> int:
     for statement in statements:
         kind = _refused_kind(con, statement)
         if kind:
-            hint = " (to save a result, use: omnistock sql QUERY --out FILE.csv|FILE.parquet)" if kind in ("copy", "export") else ""
+            hint = (
+                " (to save a result, use: omnistock sql QUERY --out FILE.csv|FILE.parquet)"
+                if kind in ("copy", "export")
+                else ""
+            )
             raise NotReadOnly(f"omnistock sql is read-only: {kind.upper()} statements are refused{hint}")
     return len(statements)
 
@@ -141,7 +145,9 @@ def export_query(con: duckdb.DuckDBPyConnection, query: str, target: Path, batch
         if target.suffix.lower() == ".parquet":
             writer = pa_parquet.ParquetWriter(temporary, reader.schema)
         else:
-            writer = pa_csv.CSVWriter(temporary, reader.schema, write_options=pa_csv.WriteOptions(quoting_style="needed"))
+            writer = pa_csv.CSVWriter(
+                temporary, reader.schema, write_options=pa_csv.WriteOptions(quoting_style="needed")
+            )
         with writer:
             for batch in reader:
                 writer.write_batch(batch)

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -124,7 +124,9 @@ def process_started_at(pid: int) -> float | None:
     return int(boot.split()[1]) + int(fields[19]) / os.sysconf("SC_CLK_TCK")
 
 
-def owner_alive(owner: Owner, run_created_at: float, host: str, started_at: Callable[[int], float | None] = process_started_at) -> bool | None:
+def owner_alive(
+    owner: Owner, run_created_at: float, host: str, started_at: Callable[[int], float | None] = process_started_at
+) -> bool | None:
     """Whether the owner of a run created at `run_created_at` still runs; None when that cannot be
     told from here (another host). A process at the same pid that started after the run is another."""
     if owner.host != host:
@@ -134,7 +136,7 @@ def owner_alive(owner: Owner, run_created_at: float, host: str, started_at: Call
 
 
 def _clock(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _started(timestamp: float | None) -> str:
@@ -228,7 +230,11 @@ def holders(instance: dg.DagsterInstance, own_run_id: str | None = None) -> list
             continue
         record = records.get(run_id)
         run = record.dagster_run if record else instance.get_run_by_id(run_id)
-        found.append(Holder(run_id, owner_of(run.tags) if run else None, record.start_time if record else None, run_id in in_pool))
+        found.append(
+            Holder(
+                run_id, owner_of(run.tags) if run else None, record.start_time if record else None, run_id in in_pool
+            )
+        )
     return found
 
 
@@ -259,7 +265,11 @@ def wait_for_warehouse(
 
 @contextmanager
 def report_pool_waits(
-    instance: dg.DagsterInstance, run_id: str, say: Say = say_on_stderr, poll_seconds: float = POLL_SECONDS, report_every: float = REPORT_EVERY_SECONDS
+    instance: dg.DagsterInstance,
+    run_id: str,
+    say: Say = say_on_stderr,
+    poll_seconds: float = POLL_SECONDS,
+    report_every: float = REPORT_EVERY_SECONDS,
 ) -> Iterator[None]:
     """While the body runs, say every `report_every` seconds when a step of `run_id` waits for the
     warehouse pool, and for which run (a run that started after `wait_for_warehouse` returned)."""
@@ -273,7 +283,9 @@ def report_pool_waits(
         while not stop.wait(poll_seconds):
             try:
                 info = instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL)
-                waiting = any(s.run_id == run_id for s in info.pending_steps) and not any(s.run_id == run_id for s in info.claimed_slots)
+                waiting = any(s.run_id == run_id for s in info.pending_steps) and not any(
+                    s.run_id == run_id for s in info.claimed_slots
+                )
                 blocking = holders(instance, run_id) if waiting else []
             except Exception:  # a busy SQLite storage: try again at the next poll
                 continue

@@ -66,8 +66,17 @@ def parse_dbt_project() -> None:
         if (target / "partial_parse.msgpack").exists():  # keep parsing incremental
             shutil.copy2(target / "partial_parse.msgpack", scratch / "partial_parse.msgpack")
         done = subprocess.run(
-            [dbt, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-             "--target-path", str(scratch)],
+            [
+                dbt,
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target-path",
+                str(scratch),
+            ],
             capture_output=True,
             text=True,
             check=False,
@@ -81,7 +90,9 @@ def parse_dbt_project() -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def materialize_everything(data_dir: Path | None = None, verbose: bool = False, full_refresh: bool = False) -> RunOutcome:
+def materialize_everything(
+    data_dir: Path | None = None, verbose: bool = False, full_refresh: bool = False
+) -> RunOutcome:
     """Run the job; unless verbose, dbt's console output goes to <data>/dagster/last_run.log.
 
     `full_refresh` makes ingestion forget what it ingested and read the landing zone again."""
@@ -92,21 +103,21 @@ def materialize_everything(data_dir: Path | None = None, verbose: bool = False, 
     from dagster._core.utils import make_new_run_id
 
     from pipelines.definitions import defs
+    from pipelines.defs.ingest.assets import ingest_assets
     from pipelines.run_owner import owner_tags, report_pool_waits, wait_for_warehouse
 
-    from pipelines.defs.ingest.assets import ingest_assets
-
     job = defs.resolve_job_def("materialize_everything")
-    ops_config = {
-        asset.op.name: {"config": {"full_refresh": True}} for asset in ingest_assets
-    } if full_refresh else {}
+    ops_config = {asset.op.name: {"config": {"full_refresh": True}} for asset in ingest_assets} if full_refresh else {}
     log_file = where.dagster_storage / "last_run.log"
     with dg.DagsterInstance.get() as instance, open(log_file, "w") as log:
         # A run whose process was killed is failed and its pool slot freed; a live one is waited
         # for, saying so on stderr (pipelines/run_owner.py). The run's tags name this process.
         wait_for_warehouse(instance)
         run_id = make_new_run_id()
-        with report_pool_waits(instance, run_id), contextlib.nullcontext() if verbose else contextlib.redirect_stdout(log):
+        with (
+            report_pool_waits(instance, run_id),
+            contextlib.nullcontext() if verbose else contextlib.redirect_stdout(log),
+        ):
             result = job.execute_in_process(
                 instance=instance,
                 raise_on_error=False,
@@ -128,7 +139,9 @@ def materialize_everything(data_dir: Path | None = None, verbose: bool = False, 
     return RunOutcome(result.success, result.run_id, where, materialized, failed)
 
 
-def _record_run_alert(job_name: str, run_id: str, success: bool, failed_steps: list[str], step_failures: list | None = None) -> None:
+def _record_run_alert(
+    job_name: str, run_id: str, success: bool, failed_steps: list[str], step_failures: list | None = None
+) -> None:
     """What the run-failure sensors do under the daemon, for a run executed here: a failed run opens
     (or counts) the `run_failure` alert of the job, unless only blocking quality checks failed (they
     raised their own alerts); a successful run resolves it."""
@@ -140,4 +153,6 @@ def _record_run_alert(job_name: str, run_id: str, success: bool, failed_steps: l
         if has_open_run_failure(f"job/{job_name}"):  # read first: most runs have nothing to resolve
             record_outcomes([], [("run_failure", f"job/{job_name}")], run_id, log)
     elif not failed_only_on_quality_checks(step_failures or []):
-        record_outcomes([run_failure_outcome(job_name, run_id, "failed steps: " + ", ".join(failed_steps))], [], run_id, log)
+        record_outcomes(
+            [run_failure_outcome(job_name, run_id, "failed steps: " + ", ".join(failed_steps))], [], run_id, log
+        )

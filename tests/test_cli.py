@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import duckdb
@@ -32,7 +31,9 @@ def digest(folder: Path) -> dict[str, str]:
 def test_generate_twice_with_one_seed_gives_identical_files(tmp_path: Path) -> None:
     for name in ("a", "b", "c"):
         seed = "5" if name != "c" else "6"
-        result = runner.invoke(app, ["generate", "--out", str(tmp_path / name), "--scale", "small", "--seed", seed, "--days", "20"])
+        result = runner.invoke(
+            app, ["generate", "--out", str(tmp_path / name), "--scale", "small", "--seed", seed, "--days", "20"]
+        )
         assert result.exit_code == 0, result.output
     first, second, other = (digest(tmp_path / n) for n in ("a", "b", "c"))
     assert len(first) > 15 and first == second
@@ -43,13 +44,17 @@ def make_warehouse(data: Path) -> None:
     (data / "warehouse").mkdir(parents=True)
     with duckdb.connect(str(data / "warehouse" / "omnistock.duckdb")) as con:
         con.execute("create schema marts")
-        con.execute("create table marts.inventory_sales_layer as select 'tmall' as channel_id, 'SKU1' as sku, 42 as available_to_sell")
+        con.execute(
+            "create table marts.inventory_sales_layer as select 'tmall' as channel_id, 'SKU1' as sku, 42 as available_to_sell"
+        )
 
 
 def test_sql_prints_a_table_read_only(tmp_path: Path) -> None:
     make_warehouse(tmp_path)
     env = {"OMNISTOCK_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
-    shown = runner.invoke(app, ["sql", "select channel_id, available_to_sell from marts.inventory_sales_layer"], env=env)
+    shown = runner.invoke(
+        app, ["sql", "select channel_id, available_to_sell from marts.inventory_sales_layer"], env=env
+    )
     assert shown.exit_code == 0 and "tmall" in shown.output and "42" in shown.output
     refused = runner.invoke(app, ["sql", "delete from marts.inventory_sales_layer"], env=env)
     assert refused.exit_code == 1 and "read-only" in refused.output.lower()

@@ -14,8 +14,15 @@ from pipelines.settings import DBT_PROJECT_DIR
 
 def test_definitions_load_with_every_asset() -> None:
     subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR)],
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
         check=True,
     )
     from pipelines.definitions import defs
@@ -23,7 +30,11 @@ def test_definitions_load_with_every_asset() -> None:
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert {f"raw/{name}" for name in SOURCES} <= keys
-    assert {"marts/inventory_warehouse_layer", "marts/inventory_scheduling_layer", "marts/inventory_sales_layer"} <= keys
+    assert {
+        "marts/inventory_warehouse_layer",
+        "marts/inventory_scheduling_layer",
+        "marts/inventory_sales_layer",
+    } <= keys
     # dbt staging reads what ingestion writes: the lineage is one graph
     # (the large event sources pass through an incremental current-version table first)
     assert graph.get(dg.AssetKey(["staging", "stg_orders"])).parent_keys == {dg.AssetKey(["staging", "base_orders"])}

@@ -1,11 +1,11 @@
 {#- The columns of a raw source as declared in models/staging/__sources.yml, plus the
     lineage every raw row carries (pipelines/ingest/raw_zone.py). -#}
 {% macro raw_columns(table) %}
-    {%- if not execute -%}
-        {{ return([]) }}
-    {%- endif -%}
-    {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | selectattr('name', 'equalto', table) | first -%}
-    {{ return(node.columns.keys() | list + ['_delivery_id', '_delivery_seq', '_row', '_file', '_ingested_at']) }}
+{%- if not execute -%}
+{{ return([]) }}
+{%- endif -%}
+{%- set node = graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | selectattr('name', 'equalto', table) | first -%}
+{{ return(node.columns.keys() | list + ['_delivery_id', '_delivery_seq', '_row', '_file', '_ingested_at']) }}
 {% endmacro %}
 
 
@@ -15,34 +15,34 @@
     relation that has it, unioned by name, makes it exist (null), so a data folder written
     before the column was added builds as it is, without --full-refresh. -#}
 {% macro raw_rows(table) %}
-    {%- set optional = [] -%}
-    {%- if execute -%}
-        {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | selectattr('name', 'equalto', table) | first -%}
-        {%- for column in node.columns.values() if (column.meta or {}).get('optional') -%}
-            {%- do optional.append(column) -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {%- if optional -%}
+{%- set optional = [] -%}
+{%- if execute -%}
+{%- set node = graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | selectattr('name', 'equalto', table) | first -%}
+{%- for column in node.columns.values() if (column.meta or {}).get('optional') -%}
+{%- do optional.append(column) -%}
+{%- endfor -%}
+{%- endif -%}
+{%- if optional -%}
     (
         select {% for column in optional -%}
-            cast(null as {{ column.data_type }}) as {{ column.name }}{% if not loop.last %}, {% endif %}
+cast(null as {{ column.data_type }}) as {{ column.name }}{% if not loop.last %}, {% endif %}
         {%- endfor %}
         where false
         union all by name
         select * from {{ source('raw', table) }}
     ) as raw_rows
     {%- else -%}
-    {{ source('raw', table) }}
-    {%- endif -%}
+{{ source('raw', table) }}
+{%- endif -%}
 {% endmacro %}
 
 
 {#- A key that is never null, for keys with nullable parts (a snapshot's lot and bin). -#}
 {% macro version_key(keys, alias=none) %}
     concat_ws('|', {% for key in keys -%}
-        coalesce(cast({% if alias %}{{ alias }}.{% endif %}{{ key }} as {{ dbt.type_string() }}), '~')
-        {%- if not loop.last %}, {% endif %}
-    {%- endfor %})
+coalesce(cast({% if alias %}{{ alias }}.{% endif %}{{ key }} as {{ dbt.type_string() }}), '~')
+{%- if not loop.last %}, {% endif %}
+{%- endfor %})
 {% endmacro %}
 
 
@@ -62,11 +62,11 @@ source as (
         {{ columns | join(',\n        ') }},
         {{ version_key(keys) }} as _key
     from {{ raw_rows(table) }}
-    {%- if is_incremental() %}
+{%- if is_incremental() %}
     where _ingested_at > (
         select coalesce(max(_ingested_at), cast('1900-01-01 00:00:00' as timestamp)) from {{ this }}
     )
-    {%- endif %}
+{%- endif %}
 
 ),
 

@@ -15,7 +15,9 @@ CANCELLED_STATUSES = ("cancelled", "refunded")
 
 def outbound_documents(plan: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
     """One outbound document per order and location of the plan's allocated rows; one document line per lot."""
-    allocated = plan.filter(pl.col("status") == "allocated").sort("order_id", "location_id", "line_kind", "line_no", "sku", "lot_no")
+    allocated = plan.filter(pl.col("status") == "allocated").sort(
+        "order_id", "location_id", "line_kind", "line_no", "sku", "lot_no"
+    )
     return allocated.select(
         pl.concat_str(pl.lit("OUT-"), "order_id", pl.lit("-"), "location_id").alias("document_id"),
         pl.lit("outbound").alias("document_type"),
@@ -59,7 +61,11 @@ def inbound_documents(asn: pl.DataFrame, transfers: pl.DataFrame) -> pl.DataFram
         pl.lit(None, pl.Datetime("us")).alias("expected_at"),
         "status",
         pl.when(pl.col("status") == "shipped")
-        .then(pl.concat_str(pl.lit("in the air from "), "from_location", pl.lit(" since "), pl.col("updated_at").cast(pl.String)))
+        .then(
+            pl.concat_str(
+                pl.lit("in the air from "), "from_location", pl.lit(" since "), pl.col("updated_at").cast(pl.String)
+            )
+        )
         .otherwise(pl.concat_str(pl.lit("approved, not yet shipped by "), "from_location"))
         .alias("note"),
     )
@@ -67,7 +73,11 @@ def inbound_documents(asn: pl.DataFrame, transfers: pl.DataFrame) -> pl.DataFram
 
 
 def interception_list(
-    orders: pl.DataFrame, items: pl.DataFrame, shipped_order_ids: pl.Series, ledger_locations: pl.Series, as_of: datetime
+    orders: pl.DataFrame,
+    items: pl.DataFrame,
+    shipped_order_ids: pl.Series,
+    ledger_locations: pl.Series,
+    as_of: datetime,
 ) -> pl.DataFrame:
     """Orders cancelled or refunded after release to the WMS (they have a location) and not shipped.
 
@@ -103,8 +113,15 @@ def interception_list(
             .otherwise(pl.lit("location reports quantities only (no ledger): confirm with the store that nothing left"))
             .alias("shipment_evidence"),
             pl.concat_str(
-                pl.lit("Warehouse "), "location_id", pl.lit(": stop picking / packing and put the items back; carrier: if a label was printed, hold the parcel and return it to "),
-                "location_id", pl.lit(" (order "), "status", pl.lit(")."),
+                pl.lit("Warehouse "),
+                "location_id",
+                pl.lit(
+                    ": stop picking / packing and put the items back; carrier: if a label was printed, hold the parcel and return it to "
+                ),
+                "location_id",
+                pl.lit(" (order "),
+                "status",
+                pl.lit(")."),
             ).alias("action"),
             ((pl.lit(as_of, pl.Datetime("us")) - pl.col("updated_at")).dt.total_hours()).alias("hours_since_cancel"),
         )
@@ -116,8 +133,10 @@ def fulfillment_kpis(plan: pl.DataFrame, scope: str) -> pl.DataFrame:
     """Long table: scope, metric, reason, value. An order is processed automatically when
     every one of its own lines (gifts aside) is allocated."""
     lines = plan.unique(["order_id", "line_no", "line_kind"], keep="first")
-    orders = lines.filter(pl.col("line_kind") == "order").group_by("order_id").agg(
-        (pl.col("status") == "allocated").all().alias("auto")
+    orders = (
+        lines.filter(pl.col("line_kind") == "order")
+        .group_by("order_id")
+        .agg((pl.col("status") == "allocated").all().alias("auto"))
     )
     n_orders = orders.height
     n_auto = int(orders["auto"].sum()) if n_orders else 0
@@ -132,13 +151,19 @@ def fulfillment_kpis(plan: pl.DataFrame, scope: str) -> pl.DataFrame:
     by_reason = lines.group_by("reason").agg(
         pl.len().cast(pl.Float64).alias("lines"), pl.col("order_id").n_unique().cast(pl.Float64).alias("orders")
     )
-    counts = pl.concat([
-        by_reason.select(pl.lit("lines_by_reason").alias("metric"), "reason", pl.col("lines").alias("value")),
-        by_reason.select(pl.lit("orders_by_reason").alias("metric"), "reason", pl.col("orders").alias("value")),
-    ]).sort("metric", "reason")
+    counts = pl.concat(
+        [
+            by_reason.select(pl.lit("lines_by_reason").alias("metric"), "reason", pl.col("lines").alias("value")),
+            by_reason.select(pl.lit("orders_by_reason").alias("metric"), "reason", pl.col("orders").alias("value")),
+        ]
+    ).sort("metric", "reason")
     out = pl.concat([head, counts])
     return out.select(
-        pl.lit(scope).alias("scope"), "metric", "reason",
-        pl.col("reason").replace_strict({k: v[1] for k, v in R.REASONS.items()}, default=None, return_dtype=pl.String).alias("what_to_do"),
+        pl.lit(scope).alias("scope"),
+        "metric",
+        "reason",
+        pl.col("reason")
+        .replace_strict({k: v[1] for k, v in R.REASONS.items()}, default=None, return_dtype=pl.String)
+        .alias("what_to_do"),
         "value",
     )

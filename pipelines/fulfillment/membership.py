@@ -40,7 +40,9 @@ def load_rules(path: Path = DEFAULT_RULES_FILE) -> list[GiftRule]:
         try:
             rules.append(GiftRule(**{k: tuple(v) if isinstance(v, list) else v for k, v in item.items()}))
         except TypeError as exc:
-            raise ValueError(f"{path}: rule #{i + 1} ({item.get('name')!r}) has an unknown or missing field: {exc}") from exc
+            raise ValueError(
+                f"{path}: rule #{i + 1} ({item.get('name')!r}) has an unknown or missing field: {exc}"
+            ) from exc
     return rules
 
 
@@ -56,7 +58,9 @@ def gift_orders(orders: pl.DataFrame, rules: Sequence[GiftRule]) -> pl.DataFrame
         return empty
     base = (
         orders.filter(pl.col("paid_at").is_not_null() & pl.col("customer_id").is_not_null())
-        .select("order_id", "customer_id", pl.col("member_tier").fill_null("none").str.to_lowercase(), "status", "paid_at")
+        .select(
+            "order_id", "customer_id", pl.col("member_tier").fill_null("none").str.to_lowercase(), "status", "paid_at"
+        )
         .sort("customer_id", "paid_at", "order_id")
     )
     found: list[pl.DataFrame] = []
@@ -72,8 +76,7 @@ def gift_orders(orders: pl.DataFrame, rules: Sequence[GiftRule]) -> pl.DataFrame
             pl.len().alias("_n"), pl.col("order_id").last(), pl.col("member_tier").last()
         )
         found.append(
-            nth.filter((pl.col("_n") == rule.nth_order) & pl.col("member_tier").is_in(list(rule.tiers)))
-            .select(
+            nth.filter((pl.col("_n") == rule.nth_order) & pl.col("member_tier").is_in(list(rule.tiers))).select(
                 "order_id",
                 pl.lit(rule.name).alias("rule"),
                 pl.lit(rule.gift_sku).alias("gift_sku"),

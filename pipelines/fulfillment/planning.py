@@ -70,7 +70,9 @@ class PlanningInputs:
 def open_orders(orders: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
     """Paid orders with no location yet, as of as_of."""
     return orders.filter(
-        (pl.col("status") == "paid") & pl.col("location_id").is_null() & (pl.col("paid_at").is_null() | (pl.col("paid_at") <= as_of))
+        (pl.col("status") == "paid")
+        & pl.col("location_id").is_null()
+        & (pl.col("paid_at").is_null() | (pl.col("paid_at") <= as_of))
     )
 
 
@@ -88,7 +90,9 @@ def plan(
     lines = inputs.lines.join(to_plan.select("order_id"), on="order_id", how="semi")
     inbound = {}
     if "inbound" in scheduling.columns:
-        inbound = {(r[0], r[1]): int(r[2]) for r in scheduling.select("location_id", "sku", "inbound").iter_rows() if r[2]}
+        inbound = {
+            (r[0], r[1]): int(r[2]) for r in scheduling.select("location_id", "sku", "inbound").iter_rows() if r[2]
+        }
     rows = plan_orders(
         orders_from(to_plan, lines, inputs.channels, gifts),
         book_from(lots, scheduling),
@@ -99,7 +103,9 @@ def plan(
     return plan_frame(rows)
 
 
-def plan_open_orders(inputs: PlanningInputs, rules: Sequence[GiftRule], centroids: Mapping[str, tuple[float, float]]) -> pl.DataFrame:
+def plan_open_orders(
+    inputs: PlanningInputs, rules: Sequence[GiftRule], centroids: Mapping[str, tuple[float, float]]
+) -> pl.DataFrame:
     return plan(inputs, open_orders(inputs.orders, inputs.as_of), rules, centroids)
 
 
@@ -111,5 +117,7 @@ def plan_replay(
     max_orders: int | None = None,
 ) -> pl.DataFrame:
     replayed = replay_orders(inputs.orders, inputs.as_of, days, max_orders)
-    lots, scheduling = restore_stock(replayed, inputs.components, inputs.outbound, inputs.lots, inputs.scheduling, inputs.as_of)
+    lots, scheduling = restore_stock(
+        replayed, inputs.components, inputs.outbound, inputs.lots, inputs.scheduling, inputs.as_of
+    )
     return plan(inputs, replayed, rules, centroids, lots, scheduling)

@@ -96,12 +96,17 @@ def restore_stock(
     )
     keys = ["location_id", "sku", "lot_no", "expiry_date"]
     new_lots = (
-        pl.concat([lots.select(*keys, "shelf_life_days_left", pl.col("qty").cast(pl.Int64)), added.select(lots_columns())], how="vertical_relaxed")
+        pl.concat(
+            [lots.select(*keys, "shelf_life_days_left", pl.col("qty").cast(pl.Int64)), added.select(lots_columns())],
+            how="vertical_relaxed",
+        )
         .group_by(keys)
         .agg(pl.col("shelf_life_days_left").first(), pl.col("qty").sum())
     )
-    back = pl.concat([from_ledger.select("location_id", "sku", "qty"), no_ledger]).group_by("location_id", "sku").agg(
-        pl.col("qty").sum().alias("back")
+    back = (
+        pl.concat([from_ledger.select("location_id", "sku", "qty"), no_ledger])
+        .group_by("location_id", "sku")
+        .agg(pl.col("qty").sum().alias("back"))
     )
     new_sched = (
         scheduling.join(back, on=["location_id", "sku"], how="full", coalesce=True)

@@ -28,10 +28,28 @@ from pipelines.fulfillment.model import Catalog, Network, Order, OrderLine
 from pipelines.fulfillment.stock import StockBook, Take
 
 PLAN_COLUMNS: tuple[str, ...] = (
-    "order_id", "line_no", "line_kind", "ordered_sku", "component_sku", "sku", "qty",
-    "location_id", "lot_no", "expiry_date", "shelf_life_days_left", "bundle_expiry_date",
-    "substituted_from", "status", "reason", "reason_detail", "distance_km",
-    "channel_id", "member_tier", "ship_method", "ship_region", "priority_rank",
+    "order_id",
+    "line_no",
+    "line_kind",
+    "ordered_sku",
+    "component_sku",
+    "sku",
+    "qty",
+    "location_id",
+    "lot_no",
+    "expiry_date",
+    "shelf_life_days_left",
+    "bundle_expiry_date",
+    "substituted_from",
+    "status",
+    "reason",
+    "reason_detail",
+    "distance_km",
+    "channel_id",
+    "member_tier",
+    "ship_method",
+    "ship_region",
+    "priority_rank",
 )
 
 
@@ -60,7 +78,9 @@ class _Pick:
 
 
 class Planner:
-    def __init__(self, book: StockBook, network: Network, catalog: Catalog, inbound: dict[tuple[str, str], int] | None = None):
+    def __init__(
+        self, book: StockBook, network: Network, catalog: Catalog, inbound: dict[tuple[str, str], int] | None = None
+    ):
         self.book = book
         self.network = network
         self.catalog = catalog
@@ -136,7 +156,10 @@ class Planner:
                     + (f", {inbound} inbound expected" if inbound else ", nothing inbound")
                 )
         if not parts:  # enough in total, but the components' successor chains compete for the same units
-            return R.INSUFFICIENT_STOCK, f"needs {line.qty} of {line.sku}; components compete for the same free units at {', '.join(locations)}"
+            return (
+                R.INSUFFICIENT_STOCK,
+                f"needs {line.qty} of {line.sku}; components compete for the same free units at {', '.join(locations)}",
+            )
         code = R.SHELF_LIFE if shelf_bound else R.INSUFFICIENT_STOCK
         return code, "; ".join(parts) + ". " + R.REASONS[code][1]
 
@@ -145,24 +168,45 @@ class Planner:
         """Plan one order's own lines into `out`; returns the locations it ships from, nearest first."""
         if not order.ship_region or not order.ship_method:
             for line in order.lines:
-                self._fail(out, order, rank, line, "order", R.MISSING_DELIVERY_INFO,
-                           f"order has ship_region={order.ship_region!r}, ship_method={order.ship_method!r}. "
-                           + R.REASONS[R.MISSING_DELIVERY_INFO][1])
+                self._fail(
+                    out,
+                    order,
+                    rank,
+                    line,
+                    "order",
+                    R.MISSING_DELIVERY_INFO,
+                    f"order has ship_region={order.ship_region!r}, ship_method={order.ship_method!r}. "
+                    + R.REASONS[R.MISSING_DELIVERY_INFO][1],
+                )
             return []
         candidates = self.network.candidates(order.ship_region, order.ship_method)
         distance = dict(candidates)
         if not candidates:
             for line in order.lines:
-                self._fail(out, order, rank, line, "order", R.NO_COVERING_LOCATION,
-                           f"no location covers {order.ship_region} by {order.ship_method}. "
-                           + R.REASONS[R.NO_COVERING_LOCATION][1])
+                self._fail(
+                    out,
+                    order,
+                    rank,
+                    line,
+                    "order",
+                    R.NO_COVERING_LOCATION,
+                    f"no location covers {order.ship_region} by {order.ship_method}. "
+                    + R.REASONS[R.NO_COVERING_LOCATION][1],
+                )
             return []
         lines, unknown = [], []
         for line in order.lines:
             (lines if self.catalog.knows(line.sku) else unknown).append(line)
         for line in unknown:
-            self._fail(out, order, rank, line, "order", R.UNKNOWN_SKU,
-                       f"{line.sku} is not a product or gift set. " + R.REASONS[R.UNKNOWN_SKU][1])
+            self._fail(
+                out,
+                order,
+                rank,
+                line,
+                "order",
+                R.UNKNOWN_SKU,
+                f"{line.sku} is not a product or gift set. " + R.REASONS[R.UNKNOWN_SKU][1],
+            )
         locations = [loc for loc, _ in candidates]
         min_days = order.min_shelf_life_days
 
@@ -179,10 +223,16 @@ class Planner:
                 filled.append((line, picks))
             else:
                 if i == 0:
-                    code, detail = R.NEAREST_LOCATION, f"whole order from {location_id}, the nearest of {len(locations)} covering {order.ship_region} by {order.ship_method}"
+                    code, detail = (
+                        R.NEAREST_LOCATION,
+                        f"whole order from {location_id}, the nearest of {len(locations)} covering {order.ship_region} by {order.ship_method}",
+                    )
                 else:
-                    code, detail = R.NEXT_NEAREST_LOCATION, (
-                        f"whole order from {location_id}; nearer {', '.join(locations[:i])} could not fill every line"
+                    code, detail = (
+                        R.NEXT_NEAREST_LOCATION,
+                        (
+                            f"whole order from {location_id}; nearer {', '.join(locations[:i])} could not fill every line"
+                        ),
                     )
                 for line, picks in filled:
                     self._emit(out, order, rank, line, "order", picks, code, detail, distance)
@@ -221,11 +271,20 @@ class Planner:
         used = sorted({p.take.location_id for _, picks in placed for p in picks}, key=locations.index)
         for line, picks in placed:
             if len(used) > 1:
-                code, detail = R.SPLIT_ACROSS_LOCATIONS, f"order ships from {len(used)} locations ({', '.join(used)}); no single one could fill every line"
+                code, detail = (
+                    R.SPLIT_ACROSS_LOCATIONS,
+                    f"order ships from {len(used)} locations ({', '.join(used)}); no single one could fill every line",
+                )
             elif used[0] == locations[0]:
-                code, detail = R.NEAREST_LOCATION, f"from {used[0]}, the nearest covering {order.ship_region} by {order.ship_method}; other lines of the order could not be filled"
+                code, detail = (
+                    R.NEAREST_LOCATION,
+                    f"from {used[0]}, the nearest covering {order.ship_region} by {order.ship_method}; other lines of the order could not be filled",
+                )
             else:
-                code, detail = R.NEXT_NEAREST_LOCATION, f"from {used[0]}; nearer {', '.join(locations[:locations.index(used[0])])} could not fill this line"
+                code, detail = (
+                    R.NEXT_NEAREST_LOCATION,
+                    f"from {used[0]}; nearer {', '.join(locations[: locations.index(used[0])])} could not fill this line",
+                )
             self._emit(out, order, rank, line, "order", picks, code, detail, distance)
         self.book.commit()
         return used
@@ -235,12 +294,26 @@ class Planner:
         assert gift is not None
         line = OrderLine(max((ln.line_no for ln in order.lines), default=0) + 1, gift.sku, gift.qty)
         if not self.catalog.knows(gift.sku):
-            self._fail(out, order, rank, line, "gift", R.UNKNOWN_SKU,
-                       f"gift {gift.sku} of rule {gift.rule} is not a product. " + R.REASONS[R.UNKNOWN_SKU][1])
+            self._fail(
+                out,
+                order,
+                rank,
+                line,
+                "gift",
+                R.UNKNOWN_SKU,
+                f"gift {gift.sku} of rule {gift.rule} is not a product. " + R.REASONS[R.UNKNOWN_SKU][1],
+            )
             return
         if not used:
-            self._fail(out, order, rank, line, "gift", R.GIFT_ORDER_NOT_ROUTED,
-                       f"rule {gift.rule} earned {gift.qty} x {gift.sku}; " + R.REASONS[R.GIFT_ORDER_NOT_ROUTED][1])
+            self._fail(
+                out,
+                order,
+                rank,
+                line,
+                "gift",
+                R.GIFT_ORDER_NOT_ROUTED,
+                f"rule {gift.rule} earned {gift.qty} x {gift.sku}; " + R.REASONS[R.GIFT_ORDER_NOT_ROUTED][1],
+            )
             return
         distance = dict(self.network.candidates(order.ship_region or "", order.ship_method or ""))
         for location_id in used:
@@ -248,17 +321,43 @@ class Planner:
             picks = self._fill_at(line, location_id, order.min_shelf_life_days)
             if picks is not None:
                 self.book.commit()
-                self._emit(out, order, rank, line, "gift", picks, R.GIFT_ADDED,
-                           f"rule {gift.rule}: {gift.qty} x {gift.sku} ships with the order from {location_id}", distance)
+                self._emit(
+                    out,
+                    order,
+                    rank,
+                    line,
+                    "gift",
+                    picks,
+                    R.GIFT_ADDED,
+                    f"rule {gift.rule}: {gift.qty} x {gift.sku} ships with the order from {location_id}",
+                    distance,
+                )
                 return
             self.book.rollback(mark)
-        self._fail(out, order, rank, line, "gift", R.GIFT_OUT_OF_STOCK,
-                   f"rule {gift.rule} earned {gift.qty} x {gift.sku}, none free at {', '.join(used)}. "
-                   + R.REASONS[R.GIFT_OUT_OF_STOCK][1])
+        self._fail(
+            out,
+            order,
+            rank,
+            line,
+            "gift",
+            R.GIFT_OUT_OF_STOCK,
+            f"rule {gift.rule} earned {gift.qty} x {gift.sku}, none free at {', '.join(used)}. "
+            + R.REASONS[R.GIFT_OUT_OF_STOCK][1],
+        )
 
     # -- rows ---------------------------------------------------------------
-    def _emit(self, out: PlanRows, order: Order, rank: int, line: OrderLine, kind: str, picks: list[_Pick],
-              code: str, detail: str, distance: dict[str, float | None]) -> None:
+    def _emit(
+        self,
+        out: PlanRows,
+        order: Order,
+        rank: int,
+        line: OrderLine,
+        kind: str,
+        picks: list[_Pick],
+        code: str,
+        detail: str,
+        distance: dict[str, float | None],
+    ) -> None:
         is_bundle = line.sku in self.catalog.bundles
         expiries = [p.take.expiry_date for p in picks if p.take.expiry_date is not None]
         bundle_expiry: date | None = min(expiries) if is_bundle and expiries else None
@@ -269,19 +368,54 @@ class Planner:
         tail = (order.channel_id, order.member_tier, order.ship_method, order.ship_region, rank)
         for p in picks:
             t = p.take
-            append(head + (
-                p.component_sku, t.sku, t.qty, t.location_id, t.lot_no, t.expiry_date, t.days_left, bundle_expiry,
-                p.component_sku if t.sku != p.component_sku else None, "allocated", code, detail,
-                distance.get(t.location_id),
-            ) + tail)
+            append(
+                head
+                + (
+                    p.component_sku,
+                    t.sku,
+                    t.qty,
+                    t.location_id,
+                    t.lot_no,
+                    t.expiry_date,
+                    t.days_left,
+                    bundle_expiry,
+                    p.component_sku if t.sku != p.component_sku else None,
+                    "allocated",
+                    code,
+                    detail,
+                    distance.get(t.location_id),
+                )
+                + tail
+            )
 
     @staticmethod
     def _fail(out: PlanRows, order: Order, rank: int, line: OrderLine, kind: str, code: str, detail: str) -> None:
-        out.rows.append((
-            order.order_id, line.line_no, kind, line.sku, None, line.sku, line.qty, None, None, None, None, None, None,
-            "unallocated", code, detail, None, order.channel_id, order.member_tier, order.ship_method,
-            order.ship_region, rank,
-        ))
+        out.rows.append(
+            (
+                order.order_id,
+                line.line_no,
+                kind,
+                line.sku,
+                None,
+                line.sku,
+                line.qty,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                "unallocated",
+                code,
+                detail,
+                None,
+                order.channel_id,
+                order.member_tier,
+                order.ship_method,
+                order.ship_region,
+                rank,
+            )
+        )
 
 
 def plan_orders(

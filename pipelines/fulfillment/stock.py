@@ -140,7 +140,9 @@ class StockBook:
         while need:
             if i == n:
                 self.rollback(mark)
-                raise ValueError(f"only {qty - need} of {sku} with >= {min_days} days left at {location_id}, asked {qty}")
+                raise ValueError(
+                    f"only {qty - need} of {sku} with >= {min_days} days left at {location_id}, asked {qty}"
+                )
             q = quantities[i]
             if q:
                 if q > need:
@@ -148,7 +150,9 @@ class StockBook:
                 quantities[i] -= q
                 self._log.append((cell, i, q))
                 days = days_left[i]
-                out.append(Take(location_id, sku, cell.lot_no[i], cell.expiry[i], None if days == NO_EXPIRY else days, q))
+                out.append(
+                    Take(location_id, sku, cell.lot_no[i], cell.expiry[i], None if days == NO_EXPIRY else days, q)
+                )
                 need -= q
             i += 1
         cell.free -= qty

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def explode(bom: np.ndarray, owner: np.ndarray, sku: np.ndarray, qty: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def explode(
+    bom: np.ndarray, owner: np.ndarray, sku: np.ndarray, qty: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lines (owner, sku, qty) -> component lines: a bundle occupies its components, never itself."""
     prod, comp_all = np.nonzero(bom)  # row-major: grouped by product
     nnz = np.bincount(prod, minlength=bom.shape[0])

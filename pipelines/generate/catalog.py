@@ -9,13 +9,42 @@ import polars as pl
 
 from pipelines.contract import SOURCES
 
-LINES = ("Hydra", "Jade", "Camellia", "Peony", "Silk", "Rose", "Ginseng", "Pearl", "Sakura", "Lotus", "Bamboo", "Orchid")
+LINES = (
+    "Hydra",
+    "Jade",
+    "Camellia",
+    "Peony",
+    "Silk",
+    "Rose",
+    "Ginseng",
+    "Pearl",
+    "Sakura",
+    "Lotus",
+    "Bamboo",
+    "Orchid",
+)
 # category, code, product types, (cost low, high), price markup, shelf life days, case pack
 CATEGORIES = (
-    ("skincare", "SK", ("Serum 30ml", "Cream 50ml", "Toner 150ml", "Essence 100ml", "Eye Cream 15ml", "Cleanser 120ml"), (35, 160), 3.6, 1095, 24),
+    (
+        "skincare",
+        "SK",
+        ("Serum 30ml", "Cream 50ml", "Toner 150ml", "Essence 100ml", "Eye Cream 15ml", "Cleanser 120ml"),
+        (35, 160),
+        3.6,
+        1095,
+        24,
+    ),
     ("suncare", "SC", ("Sunscreen SPF50 50ml", "Sun Milk 60ml"), (28, 70), 3.4, 1095, 48),
     ("masks", "MK", ("Sheet Mask x5", "Sleeping Mask 80ml", "Clay Mask 100ml"), (18, 60), 3.5, 1095, 48),
-    ("makeup", "MU", ("Lipstick", "Cushion", "Foundation 30ml", "Eyeshadow Palette", "Mascara", "Lip Glaze"), (25, 110), 3.8, 1095, 24),
+    (
+        "makeup",
+        "MU",
+        ("Lipstick", "Cushion", "Foundation 30ml", "Eyeshadow Palette", "Mascara", "Lip Glaze"),
+        (25, 110),
+        3.8,
+        1095,
+        24,
+    ),
     ("fragrance", "FR", ("Eau de Parfum 50ml", "Eau de Toilette 100ml"), (90, 260), 3.2, 1825, 12),
     ("bodycare", "BC", ("Body Lotion 250ml", "Hand Cream 50ml", "Shower Gel 300ml"), (15, 55), 3.0, 1095, 24),
 )
@@ -52,11 +81,23 @@ def build_catalog(n_base: int, n_successors: int, n_bundles: int, rng: np.random
         for i in range(int(k)):
             kind = types[i % len(types)]
             line = LINES[(i // len(types)) % len(LINES)]
-            shade = f" #{i // (len(types) * len(LINES)) + 1:02d}" if i >= len(types) * len(LINES) or cat == "makeup" else ""
+            shade = (
+                f" #{i // (len(types) * len(LINES)) + 1:02d}" if i >= len(types) * len(LINES) or cat == "makeup" else ""
+            )
             cost = round(float(rng.uniform(lo, hi)), 2)
-            rows.append(dict(sku=f"{code}{len(rows) + 1:04d}", name=f"{line} {kind}{shade}", category=cat, unit_cost=cost,
-                             list_price=float(np.round(cost * markup / 10) * 10 - 1), shelf_life_days=life,
-                             case_pack=pack, moq=pack * int(rng.choice([2, 4, 5])), successor_sku=None))
+            rows.append(
+                dict(
+                    sku=f"{code}{len(rows) + 1:04d}",
+                    name=f"{line} {kind}{shade}",
+                    category=cat,
+                    unit_cost=cost,
+                    list_price=float(np.round(cost * markup / 10) * 10 - 1),
+                    shelf_life_days=life,
+                    case_pack=pack,
+                    moq=pack * int(rng.choice([2, 4, 5])),
+                    successor_sku=None,
+                )
+            )
     base = len(rows)
     popularity = list(rng.pareto(1.3, base) + 0.2)
     successor = [-1] * base
@@ -64,8 +105,12 @@ def build_catalog(n_base: int, n_successors: int, n_bundles: int, rng: np.random
     old = np.sort(rng.choice(base, size=n_successors, replace=False))
     for o in old:
         new = dict(rows[o])
-        new.update(sku=f"{rows[o]['sku']}N", name=f"{rows[o]['name']} (New Formula)",
-                   unit_cost=round(rows[o]["unit_cost"] * 1.05, 2), list_price=rows[o]["list_price"] + 10)
+        new.update(
+            sku=f"{rows[o]['sku']}N",
+            name=f"{rows[o]['name']} (New Formula)",
+            unit_cost=round(rows[o]["unit_cost"] * 1.05, 2),
+            list_price=rows[o]["list_price"] + 10,
+        )
         rows[o]["successor_sku"] = new["sku"]
         successor[o] = len(rows)
         successor.append(-1)
@@ -86,10 +131,19 @@ def build_catalog(n_base: int, n_successors: int, n_bundles: int, rng: np.random
         qty = np.where(rng.random(k) < 0.2, 2, 1)
         cost = float(sum(rows[p]["unit_cost"] * q for p, q in zip(parts, qty)))
         price = float(sum(rows[p]["list_price"] * q for p, q in zip(parts, qty)))
-        rows.append(dict(sku=f"GS{b + 1:04d}", name=f"{LINES[b % len(LINES)]} Gift Set {b + 1}", category="gift_set",
-                         unit_cost=round(cost, 2), list_price=float(np.floor(price * 0.85)) - 1.0,
-                         shelf_life_days=int(min(rows[p]["shelf_life_days"] for p in parts)), case_pack=6, moq=6,
-                         successor_sku=None))
+        rows.append(
+            dict(
+                sku=f"GS{b + 1:04d}",
+                name=f"{LINES[b % len(LINES)]} Gift Set {b + 1}",
+                category="gift_set",
+                unit_cost=round(cost, 2),
+                list_price=float(np.floor(price * 0.85)) - 1.0,
+                shelf_life_days=int(min(rows[p]["shelf_life_days"] for p in parts)),
+                case_pack=6,
+                moq=6,
+                successor_sku=None,
+            )
+        )
         successor.append(-1)
         predecessor.append(-1)
         popularity.append(float(rng.uniform(0.8, 2.5)))
@@ -97,7 +151,9 @@ def build_catalog(n_base: int, n_successors: int, n_bundles: int, rng: np.random
             bom[idx, p] = q
             components.append(dict(bundle_sku=rows[idx]["sku"], component_sku=rows[p]["sku"], qty=int(q)))
     frame = pl.DataFrame(rows, schema=SOURCES["products"].schema)
-    bundle_frame = pl.DataFrame(components, schema=SOURCES["bundle_components"].schema).sort("bundle_sku", "component_sku")
+    bundle_frame = pl.DataFrame(components, schema=SOURCES["bundle_components"].schema).sort(
+        "bundle_sku", "component_sku"
+    )
     return Catalog(
         skus=frame["sku"].to_numpy().astype(str),
         category=frame["category"].to_numpy().astype(str),

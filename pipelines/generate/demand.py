@@ -68,11 +68,16 @@ class Demand:
 def base_orders_per_day(scale: Scale) -> float:
     from datetime import timedelta
 
-    total = sum(day_multiplier(scale.default_start + timedelta(days=i), scale.default_start)[0] for i in range(scale.default_days))
+    total = sum(
+        day_multiplier(scale.default_start + timedelta(days=i), scale.default_start)[0]
+        for i in range(scale.default_days)
+    )
     return scale.target_orders / total
 
 
-def _open_work_at_the_end(rng, days, day, is_pos, timeout, method, created, paid, cancel_unpaid, alloc, refund_at, intercept_at, return_lag) -> None:
+def _open_work_at_the_end(
+    rng, days, day, is_pos, timeout, method, created, paid, cancel_unpaid, alloc, refund_at, intercept_at, return_lag
+) -> None:
     """Guarantee open work at the end: a few orders still in checkout (unpaid, held) and a few paid ones
     waiting for allocation (in place; scales with volume, at least 3 of each)."""
     end = days * DAY - 1
@@ -123,7 +128,11 @@ def generate_demand(brand: Brand, scale: Scale, cal: Calendar, rng: np.random.Ge
     region[channel == net.channel("lazada_my")] = "MY"
     tier = cust_tier[customer]
     u = rng.random(n)
-    method = np.where(channel == pos, PICKUP, np.where(channel == wechat, np.select([u < 0.22, u < 0.32], [SAME_CITY, PICKUP], EXPRESS), EXPRESS))
+    method = np.where(
+        channel == pos,
+        PICKUP,
+        np.where(channel == wechat, np.select([u < 0.22, u < 0.32], [SAME_CITY, PICKUP], EXPRESS), EXPRESS),
+    )
     store = np.where(method != EXPRESS, stores[rng.integers(0, len(stores), n)], -1)
     region = np.where(store >= 0, net.region[np.maximum(store, 0)], region)
     walk_in = (channel == pos) & (rng.random(n) < 0.5)
@@ -133,7 +142,11 @@ def generate_demand(brand: Brand, scale: Scale, cal: Calendar, rng: np.random.Ge
     # lifecycle: payment, allocation, shipping, delivery, refunds, interceptions, returns
     timeout = net.timeout_minutes[channel] * 60
     unpaid = (rng.random(n) < RATES["unpaid"]) & (channel != pos)
-    paid = np.where(unpaid, -1, created + np.where(channel == pos, 0, np.minimum(rng.exponential(90, n).astype(np.int64) + 5, timeout - 5)))
+    paid = np.where(
+        unpaid,
+        -1,
+        created + np.where(channel == pos, 0, np.minimum(rng.exponential(90, n).astype(np.int64) + 5, timeout - 5)),
+    )
     cancel_unpaid = np.where(unpaid & (rng.random(n) < 0.75), created + timeout + rng.integers(0, 600, n), -1)
     delayed = rng.random(n) < RATES["delayed_allocation"]
     alloc_delay = np.where(delayed, rng.integers(2 * HOUR, 30 * HOUR, n), rng.integers(60, 900, n))
@@ -151,13 +164,35 @@ def generate_demand(brand: Brand, scale: Scale, cal: Calendar, rng: np.random.Ge
     )
     fate = rng.random(n)
     eligible = ~unpaid & (channel != pos)
-    refund_at = np.where(eligible & (fate < RATES["refund_before_ship"]), paid + (rng.uniform(0.1, 0.9, n) * (alloc - paid + ship_lag)).astype(np.int64), -1)
-    is_intercept = eligible & (fate >= RATES["refund_before_ship"]) & (fate < RATES["refund_before_ship"] + RATES["intercepted"])
+    refund_at = np.where(
+        eligible & (fate < RATES["refund_before_ship"]),
+        paid + (rng.uniform(0.1, 0.9, n) * (alloc - paid + ship_lag)).astype(np.int64),
+        -1,
+    )
+    is_intercept = (
+        eligible & (fate >= RATES["refund_before_ship"]) & (fate < RATES["refund_before_ship"] + RATES["intercepted"])
+    )
     intercept_at = np.where(is_intercept, alloc + (rng.uniform(0.1, 0.9, n) * ship_lag).astype(np.int64) + 1, -1)
-    returns = eligible & (method == EXPRESS) & (refund_at < 0) & (intercept_at < 0) & (rng.random(n) < RATES["returned"])
+    returns = (
+        eligible & (method == EXPRESS) & (refund_at < 0) & (intercept_at < 0) & (rng.random(n) < RATES["returned"])
+    )
     return_lag = np.where(returns, rng.integers(3 * DAY, 12 * DAY, n), -1)
 
-    _open_work_at_the_end(rng, days, day, channel == pos, timeout, method, created, paid, cancel_unpaid, alloc, refund_at, intercept_at, return_lag)
+    _open_work_at_the_end(
+        rng,
+        days,
+        day,
+        channel == pos,
+        timeout,
+        method,
+        created,
+        paid,
+        cancel_unpaid,
+        alloc,
+        refund_at,
+        intercept_at,
+        return_lag,
+    )
 
     # lines: SKUs by popularity (stores sell their assortment), successors after phase-out
     n_lines = rng.choice(4, n, p=LINES_PER_ORDER) + 1
@@ -184,9 +219,28 @@ def generate_demand(brand: Brand, scale: Scale, cal: Calendar, rng: np.random.Ge
     rate = np.clip(rng.normal(cal.discount_rate[day][line_order], 0.04), 0.0, 0.5) * discounted
     discount = np.round(unit_price * qty * rate, 2)
     return Demand(
-        day=day, channel=channel, customer=customer, tier=tier, region=region, method=method, store=store,
-        created=created, paid=paid, cancel_unpaid=cancel_unpaid, alloc=alloc, ship_lag=ship_lag, deliver_lag=deliver_lag,
-        refund_at=refund_at, intercept_at=intercept_at, return_lag=return_lag, promo=cal.promo[day],
-        line_order=line_order, line_no=line_no, line_sku=sku, line_qty=qty, unit_price=unit_price, discount=discount,
+        day=day,
+        channel=channel,
+        customer=customer,
+        tier=tier,
+        region=region,
+        method=method,
+        store=store,
+        created=created,
+        paid=paid,
+        cancel_unpaid=cancel_unpaid,
+        alloc=alloc,
+        ship_lag=ship_lag,
+        deliver_lag=deliver_lag,
+        refund_at=refund_at,
+        intercept_at=intercept_at,
+        return_lag=return_lag,
+        promo=cal.promo[day],
+        line_order=line_order,
+        line_no=line_no,
+        line_sku=sku,
+        line_qty=qty,
+        unit_price=unit_price,
+        discount=discount,
         phase_out_day=phase_out,
     )

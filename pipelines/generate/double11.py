@@ -18,7 +18,7 @@ from pipelines.contract import SHIP_METHODS
 from pipelines.generate import truth
 from pipelines.generate.brand import Brand, build_brand
 from pipelines.generate.controls import channel_controls, stock_locks
-from pipelines.generate.demand import DAY, EXPRESS, HOUR, LINES_PER_ORDER, PICKUP, TIERS, TIER_SHARE
+from pipelines.generate.demand import DAY, EXPRESS, HOUR, LINES_PER_ORDER, PICKUP, TIER_SHARE, TIERS
 from pipelines.generate.network import PROVINCES
 from pipelines.generate.orders import PREFIX
 from pipelines.generate.progress import Progress
@@ -41,15 +41,25 @@ def opening_snapshot(brand: Brand, orders: int, as_of: datetime, rng: np.random.
     qty[net.is_store] *= brand.store_assortment
     loc, sku = np.nonzero(qty)
     prod = np.datetime64(as_of.date(), "D") - rng.integers(20, 300, loc.size).astype("timedelta64[D]")
-    return pl.DataFrame({
-        "as_of": np.full(loc.size, np.datetime64(as_of, "us")), "location_id": net.location_ids[loc], "owner": net.owner[loc],
-        "sku": cat.skus[sku], "lot_no": np.char.add("P", (10**7 + np.arange(loc.size)).astype(str)), "production_date": prod,
-        "expiry_date": prod + cat.shelf_life[sku].astype("timedelta64[D]"),
-        "bin": np.where(net.is_store[loc], "SHELF-A", "PEAK-01"), "status": "available", "qty": qty[loc, sku],
-    })
+    return pl.DataFrame(
+        {
+            "as_of": np.full(loc.size, np.datetime64(as_of, "us")),
+            "location_id": net.location_ids[loc],
+            "owner": net.owner[loc],
+            "sku": cat.skus[sku],
+            "lot_no": np.char.add("P", (10**7 + np.arange(loc.size)).astype(str)),
+            "production_date": prod,
+            "expiry_date": prod + cat.shelf_life[sku].astype("timedelta64[D]"),
+            "bin": np.where(net.is_store[loc], "SHELF-A", "PEAK-01"),
+            "status": "available",
+            "qty": qty[loc, sku],
+        }
+    )
 
 
-def order_chunk(brand: Brand, first: int, n: int, total: int, t0: datetime, rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def order_chunk(
+    brand: Brand, first: int, n: int, total: int, t0: datetime, rng: np.random.Generator
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Orders first..first+n of the day (in time order), their lines and the till payouts."""
     cat, net, fees = brand.catalog, brand.network, brand.fees
     cdf = np.cumsum(hourly_profile(True, True))
@@ -78,20 +88,41 @@ def order_chunk(brand: Brand, first: int, n: int, total: int, t0: datetime, rng:
     ship = np.where(pos, paid, alloc + (rng.integers(3 * HOUR, 30 * HOUR, n) * 2.5).astype(np.int64))
     status = np.select(
         [pos, unpaid & (created + 30 * 60 <= end), unpaid, (alloc >= 0) & (ship <= end), (alloc >= 0) & (alloc <= end)],
-        ["delivered", "cancelled", "created", "shipped", "allocated"], "paid")
-    updated = np.select([pos, status == "cancelled", status == "created", status == "shipped", status == "allocated"],
-                        [paid, created + 30 * 60, created, ship, alloc], paid)
+        ["delivered", "cancelled", "created", "shipped", "allocated"],
+        "paid",
+    )
+    updated = np.select(
+        [pos, status == "cancelled", status == "created", status == "shipped", status == "allocated"],
+        [paid, created + 30 * 60, created, ship, alloc],
+        paid,
+    )
     base = np.datetime64(t0, "us")
     stamp = lambda s: base + s.astype("timedelta64[s]")  # noqa: E731
-    order_id = np.char.add(np.array([PREFIX[c] for c in net.channel_ids])[channel], (10**9 + first + np.arange(n)).astype(str))
-    customer = np.char.add("C", (10**8 + np.minimum((2e7 * rng.random(n) ** 1.8).astype(np.int64), 10**8 - 1)).astype(str))
-    orders = pl.DataFrame({
-        "order_id": order_id, "channel_id": net.channel_ids[channel], "customer_id": customer,
-        "member_tier": TIERS[rng.choice(4, n, p=TIER_SHARE)], "status": status, "created_at": stamp(created),
-        "paid_at": stamp(np.maximum(paid, 0)), "updated_at": stamp(updated),
-        "ship_method": np.array(SHIP_METHODS)[np.where(pos, PICKUP, EXPRESS)], "ship_region": region,
-        "location_id": net.location_ids[location], "_paid": paid >= 0, "_located": np.isin(status, ["delivered", "shipped", "allocated"]),
-    }).with_columns(pl.when("_paid").then("paid_at").alias("paid_at"), pl.when("_located").then("location_id").alias("location_id"))
+    order_id = np.char.add(
+        np.array([PREFIX[c] for c in net.channel_ids])[channel], (10**9 + first + np.arange(n)).astype(str)
+    )
+    customer = np.char.add(
+        "C", (10**8 + np.minimum((2e7 * rng.random(n) ** 1.8).astype(np.int64), 10**8 - 1)).astype(str)
+    )
+    orders = pl.DataFrame(
+        {
+            "order_id": order_id,
+            "channel_id": net.channel_ids[channel],
+            "customer_id": customer,
+            "member_tier": TIERS[rng.choice(4, n, p=TIER_SHARE)],
+            "status": status,
+            "created_at": stamp(created),
+            "paid_at": stamp(np.maximum(paid, 0)),
+            "updated_at": stamp(updated),
+            "ship_method": np.array(SHIP_METHODS)[np.where(pos, PICKUP, EXPRESS)],
+            "ship_region": region,
+            "location_id": net.location_ids[location],
+            "_paid": paid >= 0,
+            "_located": np.isin(status, ["delivered", "shipped", "allocated"]),
+        }
+    ).with_columns(
+        pl.when("_paid").then("paid_at").alias("paid_at"), pl.when("_located").then("location_id").alias("location_id")
+    )
     n_lines = rng.choice(4, n, p=LINES_PER_ORDER) + 1
     line_order = np.repeat(np.arange(n), n_lines)
     line_no = np.arange(line_order.size) - np.repeat(np.cumsum(n_lines) - n_lines, n_lines) + 1
@@ -100,24 +131,47 @@ def order_chunk(brand: Brand, first: int, n: int, total: int, t0: datetime, rng:
     qty = rng.choice([1, 1, 1, 1, 1, 1, 2, 2, 3], line_order.size)
     price = np.round(cat.list_price[sku] * fees.fx[channel[line_order]], 2)
     discount = np.round(price * qty * np.clip(rng.normal(0.22, 0.04, sku.size), 0, 0.5), 2)
-    lines = pl.DataFrame({"order_id": order_id[line_order], "line_no": line_no, "sku": cat.skus[sku], "qty": qty,
-                          "unit_price": price, "discount": discount})
+    lines = pl.DataFrame(
+        {
+            "order_id": order_id[line_order],
+            "line_no": line_no,
+            "sku": cat.skus[sku],
+            "qty": qty,
+            "unit_price": price,
+            "discount": discount,
+        }
+    )
     gross = np.round(np.bincount(line_order, weights=qty * price - discount, minlength=n), 2)
     till = np.flatnonzero(pos)
     ch = channel[till]
     commission = np.round(gross[till] * fees.commission_rate[ch], 2)
     payment = np.round(gross[till] * fees.payment_fee_rate[ch], 2)
-    settlements = pl.DataFrame({
-        "settlement_id": np.char.add("POS-ST", (2 * 10**9 + first + till).astype(str)), "channel_id": net.channel_ids[ch],
-        "order_id": order_id[till], "settled_at": stamp(np.full(till.size, (fees.lag_days[ch[0]] if till.size else 1) * DAY + 2 * HOUR)),
-        "type": "sale", "gross_amount": gross[till], "commission": commission, "payment_fee": payment,
-        "shipping_fee": fees.shipping_fee[ch], "subsidy": np.zeros(till.size),
-        "net_amount": np.round(gross[till] - commission - payment - fees.shipping_fee[ch], 2), "currency": fees.currency[ch],
-    })
-    return contract_frame(orders, "orders"), contract_frame(lines, "order_lines"), contract_frame(settlements, "settlements")
+    settlements = pl.DataFrame(
+        {
+            "settlement_id": np.char.add("POS-ST", (2 * 10**9 + first + till).astype(str)),
+            "channel_id": net.channel_ids[ch],
+            "order_id": order_id[till],
+            "settled_at": stamp(np.full(till.size, (fees.lag_days[ch[0]] if till.size else 1) * DAY + 2 * HOUR)),
+            "type": "sale",
+            "gross_amount": gross[till],
+            "commission": commission,
+            "payment_fee": payment,
+            "shipping_fee": fees.shipping_fee[ch],
+            "subsidy": np.zeros(till.size),
+            "net_amount": np.round(gross[till] - commission - payment - fees.shipping_fee[ch], 2),
+            "currency": fees.currency[ch],
+        }
+    )
+    return (
+        contract_frame(orders, "orders"),
+        contract_frame(lines, "order_lines"),
+        contract_frame(settlements, "settlements"),
+    )
 
 
-def generate_peak_day(out_dir: Path, sc: Scale, seed: int, start: date, progress: Progress) -> tuple[dict[str, int], dict[str, int]]:
+def generate_peak_day(
+    out_dir: Path, sc: Scale, seed: int, start: date, progress: Progress
+) -> tuple[dict[str, int], dict[str, int]]:
     t0 = datetime(start.year, start.month, start.day)
     brand = build_brand(sc, seed)
     landing = out_dir / "landing"
@@ -144,9 +198,23 @@ def generate_peak_day(out_dir: Path, sc: Scale, seed: int, start: date, progress
             tick(k)
     for name in ("transfers", "inbound_asn", "wms_movements"):
         (landing / name).mkdir(parents=True, exist_ok=True)
-    stock = snapshot.group_by("location_id", "sku", "status").agg(pl.col("qty").sum()).sort("location_id", "sku", "status")
+    stock = (
+        snapshot.group_by("location_id", "sku", "status").agg(pl.col("qty").sum()).sort("location_id", "sku", "status")
+    )
     anomalies = truth.anomalies_frame([pl.DataFrame({"anomaly_class": []}, schema={"anomaly_class": pl.String})])
-    summary = {"scale": sc.name, "seed": seed, "start": start, "days": 1, "as_of": t0 + timedelta(seconds=DAY - 1), "rows": rows,
-               "chunks": n_chunks, "chunk_orders": sc.chunk_orders, "anomalies": {}, "anomaly_rates": {}}
-    truth.write_truth(out_dir / "truth", anomalies, stock, pl.DataFrame({"order_id": []}, schema={"order_id": pl.String}), summary)
+    summary = {
+        "scale": sc.name,
+        "seed": seed,
+        "start": start,
+        "days": 1,
+        "as_of": t0 + timedelta(seconds=DAY - 1),
+        "rows": rows,
+        "chunks": n_chunks,
+        "chunk_orders": sc.chunk_orders,
+        "anomalies": {},
+        "anomaly_rates": {},
+    }
+    truth.write_truth(
+        out_dir / "truth", anomalies, stock, pl.DataFrame({"order_id": []}, schema={"order_id": pl.String}), summary
+    )
     return rows, {}

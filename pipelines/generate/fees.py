@@ -32,7 +32,9 @@ def read_fee_schedule(channel_ids: np.ndarray, path: Path = FEE_SCHEDULE) -> Fee
     missing = set(channel_ids) - set(frame["channel_id"])
     if missing:
         raise ValueError(f"{path} has no fee schedule for channel(s): {', '.join(sorted(missing))}")
-    frame = pl.DataFrame({"channel_id": list(channel_ids)}).join(frame, on="channel_id", how="left", maintain_order="left")
+    frame = pl.DataFrame({"channel_id": list(channel_ids)}).join(
+        frame, on="channel_id", how="left", maintain_order="left"
+    )
     currency = frame["currency"].to_numpy().astype(str)
     return FeeSchedule(
         commission_rate=frame["commission_rate"].to_numpy().astype(float),

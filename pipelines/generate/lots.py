@@ -45,11 +45,15 @@ class LotBook:
     def totals(self, n_locations: int, status: int = AVAILABLE) -> np.ndarray:
         """(location, sku) quantities in one status."""
         n = self.n
-        flat = np.bincount(self.loc[:n] * self.n_skus + self.sku[:n], weights=self.bal[:n, status], minlength=n_locations * self.n_skus)
+        flat = np.bincount(
+            self.loc[:n] * self.n_skus + self.sku[:n], weights=self.bal[:n, status], minlength=n_locations * self.n_skus
+        )
         return flat.astype(np.int64).reshape(n_locations, self.n_skus)
 
 
-def fefo_pick(book: LotBook, status: int, req_loc: np.ndarray, req_sku: np.ndarray, req_qty: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def fefo_pick(
+    book: LotBook, status: int, req_loc: np.ndarray, req_sku: np.ndarray, req_qty: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split requests over lots first-expiry-first-out, in request order within each location and SKU.
 
     Returns (request index, lot index, quantity) segments. The caller guarantees each
@@ -88,7 +92,7 @@ def fefo_pick(book: LotBook, status: int, req_loc: np.ndarray, req_sku: np.ndarr
     points = np.unique(np.concatenate([r_start, r_end, lot_start, lot_end]))
     seg_a, seg_b = points[:-1], points[1:]
     r = np.searchsorted(r_end, seg_a, side="right")
-    inside = (r < r_end.size)
+    inside = r < r_end.size
     inside[inside] &= r_start[r[inside]] <= seg_a[inside]
     seg_a, seg_b, r = seg_a[inside], seg_b[inside], r[inside]
     lot = lots[np.searchsorted(lot_end, seg_a, side="right")]

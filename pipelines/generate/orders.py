@@ -13,8 +13,16 @@ from pipelines.generate.brand import Brand
 from pipelines.generate.demand import TIERS, Demand
 from pipelines.generate.simulate import SimResult
 
-PREFIX = {"tmall": "TM", "jd": "JD", "douyin": "DY", "xiaohongshu": "XHS", "shopee_sg": "SHP", "lazada_my": "LZD",
-          "wechat_cloud": "WX", "pos": "POS"}
+PREFIX = {
+    "tmall": "TM",
+    "jd": "JD",
+    "douyin": "DY",
+    "xiaohongshu": "XHS",
+    "shopee_sg": "SHP",
+    "lazada_my": "LZD",
+    "wechat_cloud": "WX",
+    "pos": "POS",
+}
 STAGES = ("created", "paid", "allocated", "shipped", "delivered", "returned", "cancelled", "refunded")
 EARLIER_VERSION_RATE = 0.06  # orders also delivered in an earlier state (the pipeline keeps the latest)
 
@@ -43,7 +51,9 @@ def event_times(dm: Demand, sim: SimResult, end: int) -> np.ndarray:
     t[:, 5] = sim.return_t
     unshipped = sim.ship_t < 0
     cancel = np.where((dm.cancel_unpaid >= 0) & (dm.cancel_unpaid <= end), dm.cancel_unpaid, -1)
-    cancel = np.where(unshipped & (dm.intercept_at >= 0) & (dm.intercept_at <= end) & (sim.alloc_t >= 0), dm.intercept_at, cancel)
+    cancel = np.where(
+        unshipped & (dm.intercept_at >= 0) & (dm.intercept_at <= end) & (sim.alloc_t >= 0), dm.intercept_at, cancel
+    )
     t[:, 6] = cancel
     refund = np.where(unshipped & (dm.refund_at >= 0) & (dm.refund_at <= end), dm.refund_at, -1)
     t[:, 7] = np.where(sim.stockout_t >= 0, sim.stockout_t, refund)
@@ -76,8 +86,9 @@ def _ts(seconds: np.ndarray, t0: datetime) -> pl.Series:
     return pl.DataFrame({"v": values, "m": np.asarray(seconds) >= 0}).select(pl.when("m").then("v")).to_series()
 
 
-def order_frames(brand: Brand, dm: Demand, sim: SimResult, book: OrderBook, times: np.ndarray, t0: datetime,
-                 rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
+def order_frames(
+    brand: Brand, dm: Demand, sim: SimResult, book: OrderBook, times: np.ndarray, t0: datetime, rng: np.random.Generator
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """orders (final rows + earlier versions) and order_lines, in the contract's schema."""
     i = book.idx
     stage = book.status.copy()
@@ -95,34 +106,49 @@ def order_frames(brand: Brand, dm: Demand, sim: SimResult, book: OrderBook, time
     o = i[rows]
     located = (sim.loc[o] >= 0) & (st >= STAGES.index("allocated"))
     cust = dm.customer[o]
-    customer = np.where(cust < 0, "", np.where(cust >= 10_000_000, np.char.add("X", (cust - 10_000_000 + 10**7).astype(str)),
-                                              np.char.add("C", (cust + 10**8).astype(str))))
+    customer = np.where(
+        cust < 0,
+        "",
+        np.where(
+            cust >= 10_000_000,
+            np.char.add("X", (cust - 10_000_000 + 10**7).astype(str)),
+            np.char.add("C", (cust + 10**8).astype(str)),
+        ),
+    )
     paid = np.where((times[rows, 1] >= 0) & (times[rows, 1] <= up), times[rows, 1], -1)
-    orders = pl.DataFrame({
-        "order_id": book.order_id[rows],
-        "channel_id": brand.network.channel_ids[dm.channel[o]],
-        "customer_id": customer,
-        "member_tier": TIERS[dm.tier[o]],
-        "status": np.array(STAGES)[st],
-        "created_at": _ts(dm.created[o], t0),
-        "paid_at": _ts(paid, t0),
-        "updated_at": _ts(up, t0),
-        "ship_method": np.array(SHIP_METHODS)[dm.method[o]],
-        "ship_region": dm.region[o],
-        "location_id": np.where(located, brand.network.location_ids[np.maximum(sim.loc[o], 0)], ""),
-        "currency": brand.fees.currency[dm.channel[o]],  # the channel's (the fee schedule's)
-    }).with_columns(pl.col("customer_id", "location_id").replace("", None)).cast(SOURCES["orders"].columns)
+    orders = (
+        pl.DataFrame(
+            {
+                "order_id": book.order_id[rows],
+                "channel_id": brand.network.channel_ids[dm.channel[o]],
+                "customer_id": customer,
+                "member_tier": TIERS[dm.tier[o]],
+                "status": np.array(STAGES)[st],
+                "created_at": _ts(dm.created[o], t0),
+                "paid_at": _ts(paid, t0),
+                "updated_at": _ts(up, t0),
+                "ship_method": np.array(SHIP_METHODS)[dm.method[o]],
+                "ship_region": dm.region[o],
+                "location_id": np.where(located, brand.network.location_ids[np.maximum(sim.loc[o], 0)], ""),
+                "currency": brand.fees.currency[dm.channel[o]],  # the channel's (the fee schedule's)
+            }
+        )
+        .with_columns(pl.col("customer_id", "location_id").replace("", None))
+        .cast(SOURCES["orders"].columns)
+    )
     orders = orders.sort("created_at", "order_id", "updated_at")
     pos = np.full(dm.n, -1, np.int64)
     pos[i] = np.arange(i.size)
     line_keep = pos[dm.line_order] >= 0
-    lines = pl.DataFrame({
-        "order_id": book.order_id[pos[dm.line_order[line_keep]]],
-        "line_no": dm.line_no[line_keep],
-        "sku": brand.catalog.skus[sim.line_sku[line_keep]],
-        "qty": dm.line_qty[line_keep],
-        "unit_price": dm.unit_price[line_keep],
-        "discount": dm.discount[line_keep],
-        "created_at": _ts(dm.created[dm.line_order[line_keep]], t0),  # for file partitioning, dropped on write
-    }).pipe(lambda f: f.cast({k: v for k, v in SOURCES["order_lines"].columns.items() if k in f.columns}))
+    lines = pl.DataFrame(
+        {
+            "order_id": book.order_id[pos[dm.line_order[line_keep]]],
+            "line_no": dm.line_no[line_keep],
+            "sku": brand.catalog.skus[sim.line_sku[line_keep]],
+            "qty": dm.line_qty[line_keep],
+            "unit_price": dm.unit_price[line_keep],
+            "discount": dm.discount[line_keep],
+            "created_at": _ts(dm.created[dm.line_order[line_keep]], t0),  # for file partitioning, dropped on write
+        }
+    ).pipe(lambda f: f.cast({k: v for k, v in SOURCES["order_lines"].columns.items() if k in f.columns}))
     return orders, lines

@@ -16,10 +16,19 @@ YEARLY_GROWTH = 0.15
 
 # (month, day) -> demand multiplier; windows are listed day by day
 FESTIVAL_PEAKS: dict[tuple[int, int], float] = {
-    (11, 11): 12.0, (11, 12): 2.2, (11, 13): 1.4,
-    (10, 31): 2.6, (11, 1): 2.4,  # Double 11 first payment wave (presale balance)
-    (6, 18): 5.0, (6, 19): 1.5, (6, 1): 1.8,
-    (12, 12): 2.5, (3, 8): 2.0, (5, 20): 1.6, (9, 9): 1.5, (8, 8): 1.3,
+    (11, 11): 12.0,
+    (11, 12): 2.2,
+    (11, 13): 1.4,
+    (10, 31): 2.6,
+    (11, 1): 2.4,  # Double 11 first payment wave (presale balance)
+    (6, 18): 5.0,
+    (6, 19): 1.5,
+    (6, 1): 1.8,
+    (12, 12): 2.5,
+    (3, 8): 2.0,
+    (5, 20): 1.6,
+    (9, 9): 1.5,
+    (8, 8): 1.3,
 }
 BUILD_UPS: tuple[tuple[tuple[int, int], tuple[int, int], float], ...] = (
     ((10, 20), (11, 10), 1.35),  # Double 11 presale build-up
@@ -27,7 +36,32 @@ BUILD_UPS: tuple[tuple[tuple[int, int], tuple[int, int], float], ...] = (
 )
 
 HOURLY = np.array(
-    [2.0, 1.0, 0.5, 0.3, 0.2, 0.3, 0.6, 1.2, 2.2, 3.4, 4.2, 4.3, 4.0, 3.8, 3.9, 4.0, 4.0, 3.9, 3.8, 4.3, 5.4, 6.2, 6.0, 4.0]
+    [
+        2.0,
+        1.0,
+        0.5,
+        0.3,
+        0.2,
+        0.3,
+        0.6,
+        1.2,
+        2.2,
+        3.4,
+        4.2,
+        4.3,
+        4.0,
+        3.8,
+        3.9,
+        4.0,
+        4.0,
+        3.9,
+        3.8,
+        4.3,
+        5.4,
+        6.2,
+        6.0,
+        4.0,
+    ]
 )
 HOURLY_PEAK = HOURLY + np.array([40.0, 18.0, 6.0, 2.0] + [0.0] * 16 + [2.0, 4.0, 6.0, 8.0])
 HOURLY_LIVE = HOURLY + np.array([0.0] * 19 + [6.0, 14.0, 16.0, 10.0, 3.0])  # evening live streams

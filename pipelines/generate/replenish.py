@@ -75,9 +75,17 @@ def plan_asns(sim: Simulation, d: int) -> None:
         created = d * DAY + 9 * HOUR + int(rng.integers(0, HOUR))
         expected = (d + lead) * DAY + 10 * HOUR
         recv = expected + rng.integers(-20 * HOUR, 20 * HOUR, skus.size)
-        for name, value in (("loc", wh), ("sku", skus), ("qty", qty[skus]), ("created", created), ("day", d),
-                            ("shipped", created + DAY + 8 * HOUR), ("expected", expected), ("received", recv),
-                            ("qc", rng.random(skus.size) < ASN_QC_HOLD)):
+        for name, value in (
+            ("loc", wh),
+            ("sku", skus),
+            ("qty", qty[skus]),
+            ("created", created),
+            ("day", d),
+            ("shipped", created + DAY + 8 * HOUR),
+            ("expected", expected),
+            ("received", recv),
+            ("qc", rng.random(skus.size) < ASN_QC_HOLD),
+        ):
             sim.asns[name].extend(np.broadcast_to(np.asarray(value, np.int64), skus.shape).tolist())
         first = len(sim.asns["sku"]) - skus.size
         idx = np.arange(first, first + skus.size)
@@ -97,8 +105,16 @@ def _add_transfers(sim: Simulation, d: int, src: int, dst: int, skus: np.ndarray
     recv = (ship_day + rng.integers(1, 3, n)) * DAY + 11 * HOUR + rng.integers(0, HOUR, n)
     cancel_t = np.where(cancelled, (d + 1) * DAY + 9 * HOUR, -1)
     first = len(sim.transfers["sku"])
-    for name, value in (("src", src), ("dst", dst), ("sku", skus), ("qty", qty), ("approved", approved),
-                        ("shipped", ship), ("received", recv), ("cancelled", cancel_t)):
+    for name, value in (
+        ("src", src),
+        ("dst", dst),
+        ("sku", skus),
+        ("qty", qty),
+        ("approved", approved),
+        ("shipped", ship),
+        ("received", recv),
+        ("cancelled", cancel_t),
+    ):
         sim.transfers[name].extend(np.broadcast_to(np.asarray(value, np.int64), (n,)).tolist())
     idx = np.arange(first, first + n)
     sim.occ[src, skus] += qty

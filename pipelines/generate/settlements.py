@@ -30,30 +30,44 @@ def expected_sales(brand: Brand, dm: Demand, sim: SimResult, book: OrderBook, rn
     shipping = fees.shipping_fee[ch]
     subsidy = np.where(dm.promo[o], np.round(gross * fees.subsidy_rate[ch], 2), 0.0)
     settle_day = sim.deliver_t[o] // DAY + fees.lag_days[ch]
-    return pl.DataFrame({
-        "order_pos": k,
-        "order_id": book.order_id[k],
-        "channel_id": brand.network.channel_ids[ch],
-        "settled_s": settle_day * DAY + 2 * HOUR + rng.integers(0, 2 * HOUR, k.size),
-        "gross_amount": gross,
-        "commission": commission,
-        "payment_fee": payment,
-        "shipping_fee": shipping,
-        "subsidy": subsidy,
-        "net_amount": np.round(gross - commission - payment - shipping + subsidy, 2),
-        "currency": fees.currency[ch],
-        "returned_s": sim.return_t[o],
-        "tolerance": fees.tolerance[ch],
-    })
+    return pl.DataFrame(
+        {
+            "order_pos": k,
+            "order_id": book.order_id[k],
+            "channel_id": brand.network.channel_ids[ch],
+            "settled_s": settle_day * DAY + 2 * HOUR + rng.integers(0, 2 * HOUR, k.size),
+            "gross_amount": gross,
+            "commission": commission,
+            "payment_fee": payment,
+            "shipping_fee": shipping,
+            "subsidy": subsidy,
+            "net_amount": np.round(gross - commission - payment - shipping + subsidy, 2),
+            "currency": fees.currency[ch],
+            "returned_s": sim.return_t[o],
+            "tolerance": fees.tolerance[ch],
+        }
+    )
 
 
 def refund_rows(sales: pl.DataFrame, when: pl.Expr) -> pl.DataFrame:
     """Refund rows mirroring sale rows, settled at `when` (seconds)."""
     return sales.select(
-        "order_pos", "order_id", "channel_id", when.alias("settled_s"),
-        -pl.col("gross_amount"), -pl.col("commission"), -pl.col("payment_fee"), pl.lit(0.0).alias("shipping_fee"),
-        -pl.col("subsidy"), (-(pl.col("gross_amount") - pl.col("commission") - pl.col("payment_fee") + pl.col("subsidy"))).round(2).alias("net_amount"),
-        "currency", "returned_s", "tolerance", pl.lit("refund").alias("type"),
+        "order_pos",
+        "order_id",
+        "channel_id",
+        when.alias("settled_s"),
+        -pl.col("gross_amount"),
+        -pl.col("commission"),
+        -pl.col("payment_fee"),
+        pl.lit(0.0).alias("shipping_fee"),
+        -pl.col("subsidy"),
+        (-(pl.col("gross_amount") - pl.col("commission") - pl.col("payment_fee") + pl.col("subsidy")))
+        .round(2)
+        .alias("net_amount"),
+        "currency",
+        "returned_s",
+        "tolerance",
+        pl.lit("refund").alias("type"),
     )
 
 
@@ -72,8 +86,11 @@ def with_ids(rows: pl.DataFrame, t0) -> pl.DataFrame:
     """Sort, number and convert to the contract's columns (settlement ids are per channel sequences)."""
     rows = rows.sort("settled_s", "order_id", "type", "net_amount")
     rows = rows.with_columns(
-        (pl.col("channel_id").str.to_uppercase().str.slice(0, 3) + "-ST"
-         + (pl.int_range(pl.len()).over("channel_id") + 1_000_000_001).cast(pl.String)).alias("settlement_id"),
+        (
+            pl.col("channel_id").str.to_uppercase().str.slice(0, 3)
+            + "-ST"
+            + (pl.int_range(pl.len()).over("channel_id") + 1_000_000_001).cast(pl.String)
+        ).alias("settlement_id"),
         (pl.lit(t0).cast(pl.Datetime("us")) + pl.duration(seconds=pl.col("settled_s"))).alias("settled_at"),
     )
     return rows

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.generate import replenish, warehouse_ops as ops
+from pipelines.generate import replenish
+from pipelines.generate import warehouse_ops as ops
 from pipelines.generate.allocation import allocate, explode
 from pipelines.generate.brand import Brand
 from pipelines.generate.demand import DAY, EXPRESS, HOUR, Demand
@@ -42,7 +43,9 @@ class SimResult:
 
 
 class Simulation:
-    def __init__(self, brand: Brand, demand: Demand, scale: Scale, days: int, start_ordinal: int, rng: np.random.Generator) -> None:
+    def __init__(
+        self, brand: Brand, demand: Demand, scale: Scale, days: int, start_ordinal: int, rng: np.random.Generator
+    ) -> None:
         self.brand, self.demand, self.scale, self.days, self.rng = brand, demand, scale, days, rng
         self.cat, self.net = brand.catalog, brand.network
         self.start_ordinal = start_ordinal  # days since 1970-01-01 of the first simulated day
@@ -75,7 +78,10 @@ class Simulation:
         self.line_start = np.cumsum(counts) - counts
         self.line_count = counts
         self.primary = primary_location(brand, demand)
-        other_dc = {self.net.loc("WH-EAST"): self.net.loc("WH-SOUTH"), self.net.loc("WH-SOUTH"): self.net.loc("WH-EAST")}
+        other_dc = {
+            self.net.loc("WH-EAST"): self.net.loc("WH-SOUTH"),
+            self.net.loc("WH-SOUTH"): self.net.loc("WH-EAST"),
+        }
         second = np.array([other_dc.get(int(p), -1) for p in range(self.nl)])
         self.candidates = np.stack([self.primary, np.where(demand.method == EXPRESS, second[self.primary], -1)], axis=1)
         refunded_first = (demand.refund_at >= 0) & (demand.refund_at < demand.alloc)
@@ -174,7 +180,11 @@ class Simulation:
         self.ship_t[orders] = dm.alloc[orders] + dm.ship_lag[orders]
         deliver = self.ship_t[orders] + dm.deliver_lag[orders]
         self.deliver_t[orders] = np.where(deliver <= self.end, deliver, -1)
-        ret = np.where((dm.return_lag[orders] >= 0) & (deliver + dm.return_lag[orders] <= self.end), deliver + dm.return_lag[orders], -1)
+        ret = np.where(
+            (dm.return_lag[orders] >= 0) & (deliver + dm.return_lag[orders] <= self.end),
+            deliver + dm.return_lag[orders],
+            -1,
+        )
         self.return_t[orders] = ret
         back = self.return_t[o] >= 0
         for day in np.unique(self.return_t[o][back] // DAY):
@@ -183,9 +193,17 @@ class Simulation:
 
     def result(self) -> SimResult:
         return SimResult(
-            loc=self.loc, alloc_t=self.alloc_t, ship_t=self.ship_t, deliver_t=self.deliver_t, return_t=self.return_t,
-            stockout_t=np.where(self.stockout_t <= self.end, self.stockout_t, -1), dropped=self.dropped,
-            line_sku=self.line_sku, book=self.book, movements=self.moves.arrays(), snapshots=self.snaps.arrays(),
+            loc=self.loc,
+            alloc_t=self.alloc_t,
+            ship_t=self.ship_t,
+            deliver_t=self.deliver_t,
+            return_t=self.return_t,
+            stockout_t=np.where(self.stockout_t <= self.end, self.stockout_t, -1),
+            dropped=self.dropped,
+            line_sku=self.line_sku,
+            book=self.book,
+            movements=self.moves.arrays(),
+            snapshots=self.snaps.arrays(),
             transfers={k: np.array(v, np.int64) for k, v in self.transfers.items()},
             asns={k: np.array(v, np.int64) for k, v in self.asns.items()},
         )

@@ -35,12 +35,23 @@ Anomaly classes (amount is the money or quantity at stake, in the row's currency
 
 
 def anomalies_frame(parts: list[pl.DataFrame]) -> pl.DataFrame:
-    frames = [p.select([pl.col(c).cast(t) if c in p.columns else pl.lit(None, t).alias(c) for c, t in TRUTH_SCHEMA.items()]) for p in parts]
-    return pl.concat(frames).sort("anomaly_class", "business_date", "order_id", "settlement_id", "location_id", "sku", nulls_last=True)
+    frames = [
+        p.select([pl.col(c).cast(t) if c in p.columns else pl.lit(None, t).alias(c) for c, t in TRUTH_SCHEMA.items()])
+        for p in parts
+    ]
+    return pl.concat(frames).sort(
+        "anomaly_class", "business_date", "order_id", "settlement_id", "location_id", "sku", nulls_last=True
+    )
 
 
-def open_work(orders: pl.DataFrame, timeouts: dict[str, int], transfers: pl.DataFrame, asns: pl.DataFrame,
-              stock: pl.DataFrame, as_of: datetime) -> dict[str, int]:
+def open_work(
+    orders: pl.DataFrame,
+    timeouts: dict[str, int],
+    transfers: pl.DataFrame,
+    asns: pl.DataFrame,
+    stock: pl.DataFrame,
+    as_of: datetime,
+) -> dict[str, int]:
     latest = orders.sort("updated_at").group_by("order_id").last()
     timeout = pl.col("channel_id").replace_strict(timeouts, return_dtype=pl.Int64)
     age = (pl.lit(as_of) - pl.col("created_at")).dt.total_minutes()
@@ -50,7 +61,9 @@ def open_work(orders: pl.DataFrame, timeouts: dict[str, int], transfers: pl.Data
         "orders_unpaid_held": count(latest, (pl.col("status") == "created") & (age < timeout)),
         "orders_unpaid_expired": count(latest, (pl.col("status") == "created") & (age >= timeout)),
         "orders_pending_allocation": count(latest, (pl.col("status") == "paid") & pl.col("location_id").is_null()),
-        "orders_allocated_not_shipped": count(latest, pl.col("status").is_in(["paid", "allocated"]) & pl.col("location_id").is_not_null()),
+        "orders_allocated_not_shipped": count(
+            latest, pl.col("status").is_in(["paid", "allocated"]) & pl.col("location_id").is_not_null()
+        ),
         "transfers_approved": count(tr, pl.col("status") == "approved") if tr.height else 0,
         "transfers_in_air": count(tr, pl.col("status") == "shipped") if tr.height else 0,
         "asn_lines_in_transit": count(asns, pl.col("status") == "in_transit"),
@@ -58,7 +71,9 @@ def open_work(orders: pl.DataFrame, timeouts: dict[str, int], transfers: pl.Data
     }
 
 
-def write_truth(folder: Path, anomalies: pl.DataFrame, stock: pl.DataFrame, expected: pl.DataFrame, summary: dict) -> None:
+def write_truth(
+    folder: Path, anomalies: pl.DataFrame, stock: pl.DataFrame, expected: pl.DataFrame, summary: dict
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     anomalies.write_csv(folder / "anomalies.csv", date_format="%Y-%m-%d", null_value="")
     stock.write_parquet(folder / "stock_end.parquet")

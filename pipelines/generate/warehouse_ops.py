@@ -44,7 +44,9 @@ def housekeeping(sim: Simulation, d: int, free: np.ndarray) -> None:
     for lot, src, dst, qty, t in sim.queue["status"].pop(d, []):  # inspections finish
         _status_change(sim, t, lot, src, dst, qty)
     in_wh = ~sim.net.is_store[book.loc[:n]]
-    expiring = np.flatnonzero(in_wh & (book.bal[:n, AVAILABLE] > 0) & (book.exp[:n] - (sim.start_ordinal + d) <= NEAR_EXPIRY_DAYS))
+    expiring = np.flatnonzero(
+        in_wh & (book.bal[:n, AVAILABLE] > 0) & (book.exp[:n] - (sim.start_ordinal + d) <= NEAR_EXPIRY_DAYS)
+    )
     q = _take_free(sim, free, expiring, book.bal[expiring, AVAILABLE])
     if q.any():
         _status_change(sim, t0 + 6 * HOUR, expiring[q > 0], AVAILABLE, FROZEN, q[q > 0])
@@ -123,5 +125,9 @@ def snapshot(sim: Simulation, d: int) -> None:
     is_store = sim.net.is_store[book.loc[:n]]
     if last or d % scale.warehouse_snapshot_every == scale.warehouse_snapshot_every - 1:
         sim.snaps.add(t, book.bal, np.flatnonzero(~is_store))
-    if last or d >= sim.days - scale.store_snapshot_last_days or d % scale.store_snapshot_every == scale.store_snapshot_every - 1:
+    if (
+        last
+        or d >= sim.days - scale.store_snapshot_last_days
+        or d % scale.store_snapshot_every == scale.store_snapshot_every - 1
+    ):
         sim.snaps.add(t, book.bal, np.flatnonzero(is_store))

@@ -13,8 +13,12 @@ TS_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 def contract_frame(frame: pl.DataFrame, source: str) -> pl.DataFrame:
     """Exactly the contract's columns, in its order and types (an optional one the frame lacks is empty)."""
-    return frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
-                         for c, t in SOURCES[source].columns.items()])
+    return frame.select(
+        [
+            pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
+            for c, t in SOURCES[source].columns.items()
+        ]
+    )
 
 
 def write_csv(frame: pl.DataFrame, path: Path) -> None:
@@ -44,13 +48,18 @@ def by_month(frame: pl.DataFrame, column: str) -> list[tuple[str, pl.DataFrame]]
     return [(m, tagged.filter(pl.col("__month") == m).drop("__month")) for m in sorted(month.unique().to_list())]
 
 
-def write_source(frame: pl.DataFrame, landing: Path, source: str, fmt: str, month_column: str | None = None,
-                 split: str | None = None) -> int:
+def write_source(
+    frame: pl.DataFrame, landing: Path, source: str, fmt: str, month_column: str | None = None, split: str | None = None
+) -> int:
     """Write one source; returns rows written. `month_column` partitions by month, `split` by a column's value too."""
     folder = landing / source
     folder.mkdir(parents=True, exist_ok=True)
     writer = {"csv": write_csv, "parquet": write_parquet, "jsonl": write_jsonl}[fmt]
-    parts = [("", frame)] if split is None else [(f"{v}_", frame.filter(pl.col(split) == v)) for v in sorted(frame[split].unique().to_list())]
+    parts = (
+        [("", frame)]
+        if split is None
+        else [(f"{v}_", frame.filter(pl.col(split) == v)) for v in sorted(frame[split].unique().to_list())]
+    )
     for prefix, part in parts:
         months = by_month(part, month_column) if month_column else [("all", part)]
         for month, rows in months:

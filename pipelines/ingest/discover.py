@@ -174,7 +174,11 @@ def unrecognised_message(relative: Path, exports: Mapping[str, Path]) -> str:
             f"no mapping in {exports[top]} matches this file, so nothing reads it: add it to a mapping's "
             "`files` (or a new mapping) there (docs/mappings.md)"
         )
-    where = "directly under landing/" if top is None else f"under landing/{top}/, which is no contract source, platform format or mapped export"
+    where = (
+        "directly under landing/"
+        if top is None
+        else f"under landing/{top}/, which is no contract source, platform format or mapped export"
+    )
     stem = relative.name.split(".")[0].lower()
     source = stem if stem in SOURCES else _close(stem, list(SOURCES))
     hints = [
@@ -210,7 +214,11 @@ def landing_report(where: Paths) -> list[LandingEntry]:
         relative = path.relative_to(landing)
         top = relative.parts[0] if len(relative.parts) > 1 else None
         return LandingEntry(
-            f"{landing.name}/{relative.as_posix()}", status, message, top if top in SOURCES else None, _fingerprint(path)
+            f"{landing.name}/{relative.as_posix()}",
+            status,
+            message,
+            top if top in SOURCES else None,
+            _fingerprint(path),
         )
 
     entries = [entry(s.path, SKIPPED, s.reason) for s in scan.skipped]

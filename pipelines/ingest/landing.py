@@ -73,7 +73,9 @@ def scan_folder(folder: Path, root: Path | None = None) -> FolderScan:
         current = pending.pop()
         real = Path(os.path.realpath(current))
         if real in seen:
-            scan.skipped.append(Skipped(current, f"a link to the folder {real}, which is read already under its own name"))
+            scan.skipped.append(
+                Skipped(current, f"a link to the folder {real}, which is read already under its own name")
+            )
             continue
         seen.add(real)
         try:

@@ -37,7 +37,15 @@ import polars as pl
 
 from pipelines.contract import SOURCES, Source
 from pipelines.ingest.delivery import Delivery
-from pipelines.ingest.parents import REFUSED_KEYS_SCHEMA, REFUSED_PREFIX, ParentIndex, parent_indexes, parent_key_column, refused_keys, without_orphans
+from pipelines.ingest.parents import (
+    REFUSED_KEYS_SCHEMA,
+    REFUSED_PREFIX,
+    ParentIndex,
+    parent_indexes,
+    parent_key_column,
+    refused_keys,
+    without_orphans,
+)
 from pipelines.ingest.raw_zone import MANIFEST_SCHEMA, QUARANTINE_STORE_SCHEMA, RawZone, held_deliveries
 from pipelines.ingest.readers import UnreadableFile, found_columns
 from pipelines.ingest.validate import (
@@ -49,7 +57,16 @@ from pipelines.ingest.validate import (
     validate,
 )
 
-__all__ = ["CheckedDelivery", "Delivery", "IngestReport", "check_deliveries", "check_delivery", "current_rows", "current_versions", "ingest_source"]
+__all__ = [
+    "CheckedDelivery",
+    "Delivery",
+    "IngestReport",
+    "check_deliveries",
+    "check_delivery",
+    "current_rows",
+    "current_versions",
+    "ingest_source",
+]
 
 RETRYABLE_REASONS = ("unknown ", "timestamp in the future", REFUSED_PREFIX)  # REFUSED_PREFIX: its order was refused
 # A re-delivery with fewer valid rows than this share of the version loaded is held (cadences.yml: redelivery.min_share)
@@ -97,7 +114,9 @@ def check_delivery(
     if missing:
         reason = f"missing required column(s): {', '.join(missing)}; {found_columns(raw.columns, source.columns)}"
         problem = file_problem(source.name, delivery.name, reason, column=",".join(missing))
-        refused = refused_keys(raw, empty, problem, key_of_refused, delivery.name) if key_of_refused else NO_REFUSED_KEYS
+        refused = (
+            refused_keys(raw, empty, problem, key_of_refused, delivery.name) if key_of_refused else NO_REFUSED_KEYS
+        )
         return CheckedDelivery("rejected", empty, problem, raw.height, reason, refused)
     result = validate(raw, source, delivery.name, now, known)
     valid, quarantine = result.valid, result.quarantine
@@ -125,11 +144,15 @@ class IngestReport:
     log: pl.DataFrame  # the manifest: one row per delivery ever ingested
     checked: list[str] = field(default_factory=list)  # deliveries read and (re)written this run
     unchanged: int = 0  # deliveries skipped because their fingerprint had not changed
-    rechecked: int = 0  # unchanged deliveries read again (a retry, a parent's keys left) that came out the same: not rewritten
+    rechecked: int = (
+        0  # unchanged deliveries read again (a retry, a parent's keys left) that came out the same: not rewritten
+    )
     quarantine: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=QUARANTINE_SCHEMA))  # found this run
     days_written: list[str] = field(default_factory=list)
     current_rows: int = 0  # keys in their current version
-    held: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=QUARANTINE_STORE_SCHEMA))  # re-deliveries held this run
+    held: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=QUARANTINE_STORE_SCHEMA)
+    )  # re-deliveries held this run
 
     def total(self, column: str, only_this_run: bool = False) -> int:
         log = self.log.filter(pl.col("file").is_in(self.checked)) if only_this_run else self.log
@@ -189,7 +212,11 @@ def ingest_source(
     for (delivery, fingerprint, previous, same_file), checked in zip(
         pending, _checked_one_ahead(source, [p[0] for p in pending], now, known, parents, key_of_refused), strict=True
     ):
-        why = None if same_file or accepted.get(delivery.delivery_id) == fingerprint else hold_reason(previous, checked, min_share)
+        why = (
+            None
+            if same_file or accepted.get(delivery.delivery_id) == fingerprint
+            else hold_reason(previous, checked, min_share)
+        )
         if why:
             entry = held_entry(source, delivery, previous, checked, why, now)
             zone.hold(entry)
@@ -199,9 +226,13 @@ def ingest_source(
         if same_status and _same_quarantine(checked.quarantine, zone.stored_quarantine(delivery.delivery_id)):
             report.rechecked += 1  # the same file with the same rows refused: the same valid rows, nothing to rewrite
             continue
-        if previous is not None and (not same_file or checked.rows.height < previous["rows_read"] - previous["rows_quarantined"]):
+        if previous is not None and (
+            not same_file or checked.rows.height < previous["rows_read"] - previous["rows_quarantined"]
+        ):
             zone.mark_rebuild()  # rows of this delivery may have left: appending is not enough downstream
-            if key_of_refused and _keys_left(zone.delivery_keys(delivery.delivery_id, key_of_refused), checked.rows[key_of_refused]):
+            if key_of_refused and _keys_left(
+                zone.delivery_keys(delivery.delivery_id, key_of_refused), checked.rows[key_of_refused]
+            ):
                 zone.mark_children_recheck()  # rows pointing at a key that left must be checked again
         if same_file:
             seq = previous["seq"]  # a re-check keeps the delivery's place in the order
@@ -246,7 +277,11 @@ def ingest_source(
     if recheck_token is not None:
         zone.clear_recheck(recheck_token)
     report.held = pl.concat(held) if held else report.held
-    log = pl.DataFrame(list(entries.values()), schema=MANIFEST_SCHEMA, orient="row") if entries else pl.DataFrame(schema=MANIFEST_SCHEMA)
+    log = (
+        pl.DataFrame(list(entries.values()), schema=MANIFEST_SCHEMA, orient="row")
+        if entries
+        else pl.DataFrame(schema=MANIFEST_SCHEMA)
+    )
     if report.checked or full_refresh or log["rows_loaded"].null_count():
         log, report.current_rows = _with_current_counts(log, zone)
     else:
@@ -263,7 +298,11 @@ def _same_quarantine(found: pl.DataFrame, stored: pl.DataFrame) -> bool:
     columns = list(QUARANTINE_SCHEMA.names())
     if found.height != stored.height:
         return False
-    return found.select(columns).sort(columns, nulls_last=True).equals(stored.select(columns).sort(columns, nulls_last=True))
+    return (
+        found.select(columns)
+        .sort(columns, nulls_last=True)
+        .equals(stored.select(columns).sort(columns, nulls_last=True))
+    )
 
 
 def _keys_left(before: pl.Series, after: pl.Series) -> bool:
@@ -285,7 +324,11 @@ def _checked_one_ahead(
         for i, delivery in enumerate(deliveries):
             current = ahead or pool.submit(check_delivery, source, delivery, now, known, parents, key_of_refused)
             following = deliveries[i + 1] if i + 1 < len(deliveries) else None
-            ahead = pool.submit(check_delivery, source, following, now, known, parents, key_of_refused) if following else None
+            ahead = (
+                pool.submit(check_delivery, source, following, now, known, parents, key_of_refused)
+                if following
+                else None
+            )
             yield current.result()
 
 
@@ -316,7 +359,9 @@ def hold_reason(previous: dict | None, checked: CheckedDelivery, min_share: floa
     return None
 
 
-def held_entry(source: Source, delivery: Delivery, previous: dict, checked: CheckedDelivery, why: str, now: datetime) -> pl.DataFrame:
+def held_entry(
+    source: Source, delivery: Delivery, previous: dict, checked: CheckedDelivery, why: str, now: datetime
+) -> pl.DataFrame:
     """The file-level quarantine record of a held re-delivery: what it had, what it has, why, what to do."""
     before = previous["rows_read"] - previous["rows_quarantined"]
     return pl.DataFrame(
@@ -354,9 +399,7 @@ def _with_current_counts(log: pl.DataFrame, zone: RawZone) -> tuple[pl.DataFrame
     maybe_repeated = repeated_key_hashes(rows, list(source.keys))
     single = rows.filter(~maybe_repeated).select("_delivery_seq")
     ranked = current_versions(source, rows.filter(maybe_repeated).lazy()).select("_delivery_seq").collect()
-    per_delivery = (
-        pl.concat([single, ranked]).group_by("_delivery_seq").agg(pl.len().cast(pl.Int64).alias("__current"))
-    )
+    per_delivery = pl.concat([single, ranked]).group_by("_delivery_seq").agg(pl.len().cast(pl.Int64).alias("__current"))
     counted = (
         log.join(per_delivery, left_on="seq", right_on="_delivery_seq", how="left")
         .with_columns(pl.col("__current").fill_null(0).alias("rows_loaded"))
@@ -375,7 +418,9 @@ def current_rows(source: Source, raw_root: Path, lineage: bool = False) -> pl.Da
     return rows if lineage else rows.select(list(source.columns))
 
 
-def accept_held_delivery(raw_root: Path, file: str, deliveries_of: Callable[[str], Iterable[Delivery]]) -> tuple[str, str]:
+def accept_held_delivery(
+    raw_root: Path, file: str, deliveries_of: Callable[[str], Iterable[Delivery]]
+) -> tuple[str, str]:
     """Let the held re-delivery `file` replace the version loaded, as the file is now, at the next run.
 
     `file` is the name in its quarantine record (e.g. `landing/orders/2026-11.csv`), a path ending
@@ -384,17 +429,22 @@ def accept_held_delivery(raw_root: Path, file: str, deliveries_of: Callable[[str
     wanted = file.strip().replace("\\", "/")
     held = held_deliveries(raw_root)
     matches = [
-        r for r in held.iter_rows(named=True)
+        r
+        for r in held.iter_rows(named=True)
         if wanted == r["file"] or wanted.endswith("/" + r["file"]) or r["file"].endswith("/" + wanted)
     ]
     if not matches:
         names = ", ".join(sorted(held["file"])) or "none"
         raise LookupError(f"{file} is not a held re-delivery (held: {names})")
     if len(matches) > 1:
-        raise LookupError(f"{file} matches several held re-deliveries: {', '.join(r['file'] for r in matches)}; name one in full")
+        raise LookupError(
+            f"{file} matches several held re-deliveries: {', '.join(r['file'] for r in matches)}; name one in full"
+        )
     (row,) = matches
     delivery = next((d for d in deliveries_of(row["source"]) if d.delivery_id == row["delivery_id"]), None)
     if delivery is None:
-        raise LookupError(f"{row['file']} is no longer in the landing zone: the next run releases the hold and keeps the version loaded")
+        raise LookupError(
+            f"{row['file']} is no longer in the landing zone: the next run releases the hold and keeps the version loaded"
+        )
     RawZone(raw_root, SOURCES[row["source"]]).accept(delivery.delivery_id, delivery.fingerprint())
     return row["source"], delivery.name

@@ -41,11 +41,10 @@ what is wrong with the file, row and column named. Only polars expressions, no r
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import re
 
 import polars as pl
 import yaml
@@ -121,7 +120,13 @@ def load_mapping(path: Path) -> Mapping:
     if currency:
         columns = with_currency(columns, currency)
     return Mapping(
-        Path(path), source, _globs(spec.get("files"), path), columns, lookups, _read_options(spec.get("read"), path), currency
+        Path(path),
+        source,
+        _globs(spec.get("files"), path),
+        columns,
+        lookups,
+        _read_options(spec.get("read"), path),
+        currency,
     )
 
 
@@ -134,7 +139,9 @@ def _currency(value: Any, source: str, where: Path) -> str | None:
         raise MappingError(f"{where}: currency {value!r} is not an ISO 4217 code such as BRL or CNY")
     if "currency" not in SOURCES[source].columns:
         if source == "order_lines":
-            raise MappingError(f"{where}: order_lines take their order's currency: set `currency: {code}` in the orders mapping")
+            raise MappingError(
+                f"{where}: order_lines take their order's currency: set `currency: {code}` in the orders mapping"
+            )
         with_column = ", ".join(name for name, s in SOURCES.items() if "currency" in s.columns)
         raise MappingError(f"{where}: {source} has no currency column (only {with_column} do)")
     return code
@@ -203,7 +210,9 @@ def value_expr(value: Any) -> pl.Expr:
     elif "const" in value:
         expr = pl.lit(value["const"])
     elif "concat" in value:
-        expr = pl.concat_str([value_expr(v).cast(pl.String) for v in value["concat"]], separator=str(value.get("sep", "")))
+        expr = pl.concat_str(
+            [value_expr(v).cast(pl.String) for v in value["concat"]], separator=str(value.get("sep", ""))
+        )
     elif "coalesce" in value:
         expr = pl.coalesce([value_expr(v).cast(pl.String) for v in value["coalesce"]])
     else:
@@ -288,8 +297,12 @@ def _lookup_frame(lookup: Lookup, base_dir: Path) -> pl.LazyFrame:
     frame = pl.concat([scan(f, lookup.read) for f in files], how="diagonal_relaxed")
     missing = [c for c in (lookup.key, *lookup.columns.values()) if c not in frame.collect_schema().names()]
     if missing:
-        raise UnreadableFile(f"lookup {lookup.name}: column(s) {', '.join(missing)} not in {', '.join(f.name for f in files)}")
-    picked = frame.select(pl.col(lookup.key).cast(pl.String).alias("__key"), *[pl.col(c).alias(a) for a, c in lookup.columns.items()])
+        raise UnreadableFile(
+            f"lookup {lookup.name}: column(s) {', '.join(missing)} not in {', '.join(f.name for f in files)}"
+        )
+    picked = frame.select(
+        pl.col(lookup.key).cast(pl.String).alias("__key"), *[pl.col(c).alias(a) for a, c in lookup.columns.items()]
+    )
     return picked.unique(subset="__key", keep="first", maintain_order=True)
 
 
@@ -303,11 +316,15 @@ def read_mapped(mapping: Mapping, path: Path, base_dir: Path) -> pl.DataFrame:
                 raise UnreadableFile(f"lookup {lookup.name}: column {lookup.on} not in the file")
             clash = [a for a in lookup.columns if a in present]
             if clash:
-                raise UnreadableFile(f"lookup {lookup.name}: {', '.join(clash)} already in the file; rename under `columns`")
+                raise UnreadableFile(
+                    f"lookup {lookup.name}: {', '.join(clash)} already in the file; rename under `columns`"
+                )
             table = _lookup_frame(lookup, base_dir)
-            frame = frame.with_columns(pl.col(lookup.on).cast(pl.String).alias("__key")).join(
-                table, on="__key", how="left", maintain_order="left"
-            ).drop("__key")
+            frame = (
+                frame.with_columns(pl.col(lookup.on).cast(pl.String).alias("__key"))
+                .join(table, on="__key", how="left", maintain_order="left")
+                .drop("__key")
+            )
         present = set(frame.collect_schema().names())
         needed = set().union(*[referenced_columns(v) for v in mapping.columns.values()])
         missing = sorted(needed - present)

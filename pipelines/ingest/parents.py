@@ -49,25 +49,31 @@ def parent_key_column(source: Source) -> str | None:
     return None
 
 
-def refused_keys(raw: pl.DataFrame, valid: pl.DataFrame, quarantine: pl.DataFrame, column: str, file: str) -> pl.DataFrame:
+def refused_keys(
+    raw: pl.DataFrame, valid: pl.DataFrame, quarantine: pl.DataFrame, column: str, file: str
+) -> pl.DataFrame:
     """(key, file, row_number, reason) of every refused row of one file that names a `column` value:
     its first reason by column order (a whole-file reason applies to every row)."""
     if column not in raw.columns or raw.height == valid.height:  # nothing refused (the usual case: no work)
         return pl.DataFrame(schema=REFUSED_KEYS_SCHEMA)
     refused = raw.select(pl.col(column).cast(pl.String).str.strip_chars().alias("key"), pl.col(ROW).alias("row_number"))
-    refused = refused.filter(pl.col("key").is_not_null() & (pl.col("key") != "") & ~pl.col("row_number").is_in(valid[ROW].implode()))
+    refused = refused.filter(
+        pl.col("key").is_not_null() & (pl.col("key") != "") & ~pl.col("row_number").is_in(valid[ROW].implode())
+    )
     if not refused.height:
         return pl.DataFrame(schema=REFUSED_KEYS_SCHEMA)
     whole_file = quarantine.filter(pl.col("row_number").is_null())["reason"]
-    per_row = quarantine.filter(pl.col("row_number").is_not_null()).group_by("row_number").agg(
-        pl.format("{}: {}", pl.col("column_name").fill_null("line"), pl.col("reason")).first().alias("reason")
+    per_row = (
+        quarantine.filter(pl.col("row_number").is_not_null())
+        .group_by("row_number")
+        .agg(pl.format("{}: {}", pl.col("column_name").fill_null("line"), pl.col("reason")).first().alias("reason"))
     )
     found = refused.join(per_row, on="row_number", how="left")
     if whole_file.len():
         found = found.with_columns(pl.col("reason").fill_null(whole_file[0]))
-    return found.select(
-        "key", pl.lit(file).alias("file"), "row_number", pl.col("reason").fill_null("refused")
-    ).cast(REFUSED_KEYS_SCHEMA)
+    return found.select("key", pl.lit(file).alias("file"), "row_number", pl.col("reason").fill_null("refused")).cast(
+        REFUSED_KEYS_SCHEMA
+    )
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,9 @@ def parent_indexes(raw_root: Path, child: Source) -> list[ParentIndex]:
         keys_folder = refused_keys_folder(raw_root, parent)
         key_files = sorted(keys_folder.glob("*.parquet")) if keys_folder.is_dir() else []
         refused = (
-            pl.concat([pl.read_parquet(f) for f in key_files]).cast(REFUSED_KEYS_SCHEMA).unique("key", keep="first", maintain_order=True)
+            pl.concat([pl.read_parquet(f) for f in key_files])
+            .cast(REFUSED_KEYS_SCHEMA)
+            .unique("key", keep="first", maintain_order=True)
             if key_files
             else pl.DataFrame(schema=REFUSED_KEYS_SCHEMA)
         )
@@ -138,7 +146,9 @@ def hashes_in(hashes: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
     return found
 
 
-def without_orphans(rows: pl.DataFrame, indexes: list[ParentIndex], source: str, file: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def without_orphans(
+    rows: pl.DataFrame, indexes: list[ParentIndex], source: str, file: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(the valid rows whose parents are loaded, a quarantine record for each of the others)."""
     problems = []
     for index in indexes:
@@ -154,8 +164,15 @@ def without_orphans(rows: pl.DataFrame, indexes: list[ParentIndex], source: str,
             pl.lit(index.column).alias("column_name"),
             "value",
             pl.when(pl.col("reason").is_not_null())
-            .then(pl.format(f"{REFUSED_PREFIX}{index.noun} {{}} was quarantined: {{}} ({{}}, row {{}})",
-                            pl.col("value"), pl.col("reason"), pl.col("file"), pl.col("row_number_right").cast(pl.String).fill_null("-")))
+            .then(
+                pl.format(
+                    f"{REFUSED_PREFIX}{index.noun} {{}} was quarantined: {{}} ({{}}, row {{}})",
+                    pl.col("value"),
+                    pl.col("reason"),
+                    pl.col("file"),
+                    pl.col("row_number_right").cast(pl.String).fill_null("-"),
+                )
+            )
             .otherwise(pl.lit(f"unknown {index.column} (not in {index.parent})"))
             .alias("reason"),
         )

@@ -114,7 +114,9 @@ class RawZone:
     def manifest(self) -> pl.DataFrame:
         """One row per delivery: the manifest file, with the entries of deliveries written since
         (a run cut short leaves them pending) in place of their older rows."""
-        recorded = pl.read_parquet(self.manifest_path).cast(dict(MANIFEST_SCHEMA)) if self.manifest_path.exists() else None
+        recorded = (
+            pl.read_parquet(self.manifest_path).cast(dict(MANIFEST_SCHEMA)) if self.manifest_path.exists() else None
+        )
         pending = sorted(self.pending_dir.glob("*.parquet")) if self.pending_dir.is_dir() else []
         if not pending:
             return recorded if recorded is not None else pl.DataFrame(schema=MANIFEST_SCHEMA)
@@ -128,7 +130,8 @@ class RawZone:
         run of many deliveries does not rewrite the whole manifest after each)."""
         self.pending_dir.mkdir(parents=True, exist_ok=True)
         write_parquet_atomically(
-            pl.DataFrame([entry], schema=MANIFEST_SCHEMA, orient="row"), self.pending_dir / f"{entry['delivery_id']}.parquet"
+            pl.DataFrame([entry], schema=MANIFEST_SCHEMA, orient="row"),
+            self.pending_dir / f"{entry['delivery_id']}.parquet",
         )
 
     def write_manifest(self, manifest: pl.DataFrame) -> None:
@@ -235,7 +238,8 @@ class RawZone:
         self.quarantine_dir.mkdir(parents=True, exist_ok=True)
         delivery_id = entry["delivery_id"][0]
         write_parquet_atomically(
-            entry.select(QUARANTINE_STORE_SCHEMA.names()).cast(dict(QUARANTINE_STORE_SCHEMA)), self.held_path(delivery_id)
+            entry.select(QUARANTINE_STORE_SCHEMA.names()).cast(dict(QUARANTINE_STORE_SCHEMA)),
+            self.held_path(delivery_id),
         )
 
     def release_held(self, keep: set[str]) -> None:

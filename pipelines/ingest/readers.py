@@ -193,7 +193,9 @@ def _read_csv_plain(path: Path, separator: str, types: Mapping[str, pl.DataType]
     typed = [types.get(name.lower()) for name in names]
     schema = {f"c{i}": dtype if dtype in _NUMBERS else pl.String for i, dtype in enumerate(typed)}
     try:
-        rows = pl.read_csv(path, has_header=False, skip_rows=1, separator=separator, quote_char=None, schema=schema, encoding="utf8")
+        rows = pl.read_csv(
+            path, has_header=False, skip_rows=1, separator=separator, quote_char=None, schema=schema, encoding="utf8"
+        )
     except pl.exceptions.PolarsError:  # whatever Polars refuses, DuckDB reads and names line by line
         return None
     if rows.height != lines - 1:  # a header and one row per line, or something is off: let DuckDB read it
@@ -251,14 +253,11 @@ def _duckdb_read(path: Path, separator: str, names: list[str]) -> tuple[pl.DataF
 
 def _malformed(rejects: pl.DataFrame) -> pl.DataFrame:
     """One quarantine row per malformed line (ROW set; a line may have several problems)."""
-    return (
-        rejects.group_by(ROW, maintain_order=True)
-        .agg(
-            pl.format("malformed line: {} ({})", pl.col("error_type").cast(pl.String), pl.col("error_message"))
-            .str.join("; ")
-            .alias(MALFORMED),
-            pl.col("csv_line").first().str.strip_chars("\r\n").str.slice(0, 500).alias(RAW_LINE),
-        )
+    return rejects.group_by(ROW, maintain_order=True).agg(
+        pl.format("malformed line: {} ({})", pl.col("error_type").cast(pl.String), pl.col("error_message"))
+        .str.join("; ")
+        .alias(MALFORMED),
+        pl.col("csv_line").first().str.strip_chars("\r\n").str.slice(0, 500).alias(RAW_LINE),
     )
 
 
@@ -269,7 +268,9 @@ def _spans_lines(rows: pl.DataFrame, rejects: pl.DataFrame) -> bool:
     if rows.height and text:
         if rows.select(pl.any_horizontal(pl.col(text).str.contains("\n", literal=True)).any()).item():
             return True
-    return rejects.height > 0 and bool(rejects["csv_line"].str.strip_chars("\r\n").str.contains("\n", literal=True).any())
+    return rejects.height > 0 and bool(
+        rejects["csv_line"].str.strip_chars("\r\n").str.contains("\n", literal=True).any()
+    )
 
 
 _COUNT_BLOCK = 2**20  # counted a block at a time: a block and its comparison stay in the CPU cache (2x faster)
@@ -280,7 +281,9 @@ def _line_count(path: Path) -> int:
     less the blank lines some exports leave at the end (DuckDB skips them; not worth a second read)."""
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
         size = len(data)
-        ends = sum(_count_line_ends(data, start, min(start + _COUNT_BLOCK, size)) for start in range(0, size, _COUNT_BLOCK))
+        ends = sum(
+            _count_line_ends(data, start, min(start + _COUNT_BLOCK, size)) for start in range(0, size, _COUNT_BLOCK)
+        )
         tail = data[max(0, size - 4096) :]
         trailing = tail[len(tail.rstrip(b"\r\n")) :].count(b"\n")
         return ends + (data[size - 1] != ord("\n")) - max(0, trailing - 1)
@@ -344,7 +347,9 @@ def _read_line_by_line(path: Path, separator: str, names: list[str]) -> pl.DataF
     taken = np.concatenate([scan.blank, removed, bad[ROW].to_numpy() + 1]).astype(np.int64)
     expected = scan.lines - 1 - np.unique(taken).size
     if rows.height != expected:
-        raise UnreadableFile(f"{rows.height} records read line by line from {expected} lines: the lines cannot be told apart")
+        raise UnreadableFile(
+            f"{rows.height} records read line by line from {expected} lines: the lines cannot be told apart"
+        )
     numbered = rows.with_columns(pl.Series(ROW, _nth_free(np.arange(rows.height), taken, first=2) - 1, dtype=pl.Int64))
     problems = pl.DataFrame(
         {
@@ -354,7 +359,9 @@ def _read_line_by_line(path: Path, separator: str, names: list[str]) -> pl.DataF
         },
         schema={ROW: pl.Int64, MALFORMED: pl.String, RAW_LINE: pl.String},
     )
-    return pl.concat([numbered, bad, problems, *([spanned] if spanned is not None else [])], how="diagonal_relaxed").sort(ROW)
+    return pl.concat(
+        [numbered, bad, problems, *([spanned] if spanned is not None else [])], how="diagonal_relaxed"
+    ).sort(ROW)
 
 
 def _read_spans(path: Path, target: Path, separator: str, names: list[str], spans: list[_Span]) -> pl.DataFrame:
@@ -375,7 +382,9 @@ def _read_spans(path: Path, target: Path, separator: str, names: list[str], span
     index = np.searchsorted(starts, rejects["line"].cast(pl.Int64).to_numpy(), side="right") - 1
     refused = np.unique(index)
     if rows.height + refused.size != len(spans):
-        raise UnreadableFile(f"{rows.height + refused.size} records read from {len(spans)} multi-line records: they cannot be told apart")
+        raise UnreadableFile(
+            f"{rows.height + refused.size} records read from {len(spans)} multi-line records: they cannot be told apart"
+        )
     first = np.array([s.line for s in spans], dtype=np.int64)
     loaded = rows.with_columns(pl.Series(ROW, np.delete(first, refused) - 1, dtype=pl.Int64))
     if not refused.size:
@@ -383,7 +392,10 @@ def _read_spans(path: Path, target: Path, separator: str, names: list[str], span
     bad = _malformed(rejects.with_columns(pl.Series(ROW, first[index] - 1, dtype=pl.Int64)))
     ranges = {s.line - 1: f"malformed record (lines {s.line}-{s.line + s.lines - 1}): " for s in spans}
     bad = bad.with_columns(
-        (pl.col(ROW).replace_strict(ranges, return_dtype=pl.String) + pl.col(MALFORMED).str.strip_prefix("malformed line: ")).alias(MALFORMED)
+        (
+            pl.col(ROW).replace_strict(ranges, return_dtype=pl.String)
+            + pl.col(MALFORMED).str.strip_prefix("malformed line: ")
+        ).alias(MALFORMED)
     )
     return pl.concat([loaded, bad], how="diagonal_relaxed")
 
@@ -419,7 +431,9 @@ def _scan_lines(path: Path, separator: str, fields: int) -> _LineScan:
             if end < len(data):  # end the chunk after a line end (or take the whole long line)
                 last = data.rfind(b"\n", start, end)
                 end = last + 1 if last >= 0 else (data.find(b"\n", end) + 1 or len(data))
-            count, chunk_blank, chunk_problems, chunk_spans = _scan_chunk(data, start, end, lines, separator, fields, patterns)
+            count, chunk_blank, chunk_problems, chunk_spans = _scan_chunk(
+                data, start, end, lines, separator, fields, patterns
+            )
             lines += count
             blank.append(chunk_blank)
             problems += chunk_problems
@@ -462,9 +476,15 @@ def _scan_chunk(
     with_quote = np.unique(np.searchsorted(starts, np.flatnonzero(codes == ord('"')), side="right") - 1)
     masked = np.where(codes >= 0x80, np.uint8(ord("?")), codes)
     bounds = np.append(starts, size).astype(np.int64)
-    text = pl.Series(pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), starts.size, [None, pa.py_buffer(bounds), pa.py_buffer(masked)]
-    )).cast(pl.String).gather(with_quote)
+    text = (
+        pl.Series(
+            pa.LargeBinaryArray.from_buffers(
+                pa.large_binary(), starts.size, [None, pa.py_buffer(bounds), pa.py_buffer(masked)]
+            )
+        )
+        .cast(pl.String)
+        .gather(with_quote)
+    )
     closed, left_open = patterns
     wrong = ~text.str.contains(closed).to_numpy()
     candidates = with_quote[wrong]

@@ -70,9 +70,7 @@ def _cast_expr(column: str, dtype: pl.DataType, input_dtype: pl.DataType) -> pl.
         return col.cast(dtype, strict=False)
     text = col.str.strip_chars()
     if dtype == pl.Datetime("us"):
-        return pl.coalesce(
-            [text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in _TIMESTAMP_FORMATS]
-        )
+        return pl.coalesce([text.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in _TIMESTAMP_FORMATS])
     if dtype == pl.Date:
         return text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
     if dtype == pl.Int64:
@@ -261,7 +259,9 @@ def _cell_checks(
     limit = now + FUTURE_TOLERANCE
     for c in dict.fromkeys([source.event_time, source.version_column, *source.occurred]):
         if c is not None and source.columns.get(c) == TS:
-            checks.append((c, (pl.col(c) > limit).fill_null(False), f"timestamp in the future (after {limit:%Y-%m-%d %H:%M})"))
+            checks.append(
+                (c, (pl.col(c) > limit).fill_null(False), f"timestamp in the future (after {limit:%Y-%m-%d %H:%M})")
+            )
     return checks
 
 

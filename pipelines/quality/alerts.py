@@ -124,18 +124,46 @@ def reconcile_alerts(
     for key, outcome in failing.items():
         alert = state.get(key)
         if alert is None:
-            alert = Alert(key, outcome.check, outcome.asset, outcome.subject, outcome.severity, OPEN, now, now, 1,
-                          outcome.message, now, None, run_id)
+            alert = Alert(
+                key,
+                outcome.check,
+                outcome.asset,
+                outcome.subject,
+                outcome.severity,
+                OPEN,
+                now,
+                now,
+                1,
+                outcome.message,
+                now,
+                None,
+                run_id,
+            )
             notify.append(Notification(alert, "new"))
         elif alert.is_open:
             escalated = outcome.severity.rank > alert.severity.rank
-            alert = replace(alert, severity=outcome.severity, last_seen=now, count=alert.count + 1,
-                            message=outcome.message, last_run_id=run_id)
+            alert = replace(
+                alert,
+                severity=outcome.severity,
+                last_seen=now,
+                count=alert.count + 1,
+                message=outcome.message,
+                last_run_id=run_id,
+            )
             if escalated:
                 notify.append(Notification(alert, "escalated"))
         else:
-            alert = replace(alert, severity=outcome.severity, status=OPEN, last_seen=now, count=alert.count + 1,
-                            message=outcome.message, opened_at=now, resolved_at=None, last_run_id=run_id)
+            alert = replace(
+                alert,
+                severity=outcome.severity,
+                status=OPEN,
+                last_seen=now,
+                count=alert.count + 1,
+                message=outcome.message,
+                opened_at=now,
+                resolved_at=None,
+                last_run_id=run_id,
+            )
             notify.append(Notification(alert, "reopened"))
         state[key] = alert
     for key, alert in list(state.items()):

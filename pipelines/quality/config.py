@@ -68,14 +68,18 @@ class QualityConfig:
     volume: VolumeConfig = VolumeConfig()
     min_rows: Mapping[str, int] = field(default_factory=dict)
     expected_sources: tuple[ExpectedSource, ...] = ()
-    redelivery_min_share: float = 0.5  # a re-delivery with fewer valid rows than this share of the version loaded is held
+    redelivery_min_share: float = (
+        0.5  # a re-delivery with fewer valid rows than this share of the version loaded is held
+    )
 
 
 def _cadence(spec: Mapping, default: Cadence | None = None) -> Cadence:
     return Cadence(
         every=parse_duration(spec["every"]) if "every" in spec else default.every,  # type: ignore[union-attr]
         grace=parse_duration(spec["grace"]) if "grace" in spec else (default.grace if default else timedelta(0)),
-        severity=Severity.parse(spec["severity"]) if "severity" in spec else (default.severity if default else Severity.WARN),
+        severity=Severity.parse(spec["severity"])
+        if "severity" in spec
+        else (default.severity if default else Severity.WARN),
         required=bool(spec["required"]) if "required" in spec else (default.required if default else True),
     )
 
@@ -93,7 +97,9 @@ def parse_config(raw: Mapping) -> QualityConfig:
         freshness=rules,
         volume=volume,
         min_rows={k: int(v) for k, v in (raw.get("min_rows") or {}).items()},
-        expected_sources=tuple(_expected(name, spec or {}) for name, spec in (raw.get("expected_sources") or {}).items()),
+        expected_sources=tuple(
+            _expected(name, spec or {}) for name, spec in (raw.get("expected_sources") or {}).items()
+        ),
         redelivery_min_share=_share((raw.get("redelivery") or {}).get("min_share", 0.5)),
     )
 
@@ -134,7 +140,9 @@ def load_config(data_dir: Path, env: Mapping[str, str] | None = None) -> Quality
         return parse_config(yaml.safe_load(handle) or {})
 
 
-def resolve_now(setting: str, data_as_of: datetime | None, wall_clock: datetime, env: Mapping[str, str] | None = None) -> datetime:
+def resolve_now(
+    setting: str, data_as_of: datetime | None, wall_clock: datetime, env: Mapping[str, str] | None = None
+) -> datetime:
     """The quality clock: OMNISTOCK_QUALITY_NOW, else `setting` (data_as_of | wall_clock | a timestamp).
 
     data_as_of falls back to the wall clock when the warehouse has no as-of yet. Naive

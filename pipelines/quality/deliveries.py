@@ -80,7 +80,11 @@ def empty_source_outcome(rule: ExpectedSource, rows: int, needing: int | None, a
 
 def staged_rows(con: duckdb.DuckDBPyConnection, source: str) -> int:
     table = f"stg_{ident(source)}"
-    return int(con.execute(f"select count(*) from staging.{table}").fetchall()[0][0]) if table_exists(con, "staging", table) else 0
+    return (
+        int(con.execute(f"select count(*) from staging.{table}").fetchall()[0][0])
+        if table_exists(con, "staging", table)
+        else 0
+    )
 
 
 def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
@@ -118,7 +122,9 @@ def needing_rows(con: duckdb.DuckDBPyConnection, rule: ExpectedSource, now: date
                 f"(select channel_id from staging.stg_channels where kind in ({kinds}) and channel_id is not null))"
             )
             params += list(rule.except_channel_kinds)
-    return int(con.execute(f"select count(*) from staging.{table} where {' and '.join(where)}", params).fetchall()[0][0])
+    return int(
+        con.execute(f"select count(*) from staging.{table} where {' and '.join(where)}", params).fetchall()[0][0]
+    )
 
 
 def expected_source_outcomes(

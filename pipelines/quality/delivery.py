@@ -45,9 +45,7 @@ def min_severity(env: Mapping[str, str]) -> Severity:
 def alert_text(note: Notification) -> str:
     a = note.alert
     where = f"{a.asset}" + (f" [{a.subject}]" if a.subject else "")
-    return (
-        f"[{a.severity.value.upper()}] {a.check} on {where} ({note.reason}, seen {a.count}x): {a.message}"
-    )
+    return f"[{a.severity.value.upper()}] {a.check} on {where} ({note.reason}, seen {a.count}x): {a.message}"
 
 
 def slack_payload(notes: Sequence[Notification], data_dir: str = "") -> dict:
@@ -128,7 +126,9 @@ def deliver(
             log.info(f"quality alerts: {len(outgoing)} sent to the webhook (OMNISTOCK_ALERT_WEBHOOK_URL)")
         except Exception as exc:  # noqa: BLE001 — delivery must not stop the checks
             errors.append(f"webhook: {type(exc).__name__}")
-            log.error(f"quality alerts: webhook delivery failed ({type(exc).__name__}); they are in marts.data_quality_alerts")
+            log.error(
+                f"quality alerts: webhook delivery failed ({type(exc).__name__}); they are in marts.data_quality_alerts"
+            )
     if outgoing and env.get("OMNISTOCK_ALERT_SMTP_HOST") and env.get("OMNISTOCK_ALERT_EMAIL_TO"):
         try:
             send_email(env, outgoing)
@@ -136,5 +136,7 @@ def deliver(
             log.info(f"quality alerts: {len(outgoing)} e-mailed (OMNISTOCK_ALERT_EMAIL_TO)")
         except Exception as exc:  # noqa: BLE001
             errors.append(f"email: {type(exc).__name__}")
-            log.error(f"quality alerts: e-mail delivery failed ({type(exc).__name__}); they are in marts.data_quality_alerts")
+            log.error(
+                f"quality alerts: e-mail delivery failed ({type(exc).__name__}); they are in marts.data_quality_alerts"
+            )
     return DeliveryReport(len(notes), sent_webhook, sent_email, tuple(errors))

@@ -192,17 +192,19 @@ def _outcomes(validation_result: Any) -> list[Outcome]:
         meta = item.expectation_config.meta or {}
         result = item.result or {}
         raised = item.exception_info.get("raised_exception")
-        out.append(Outcome(
-            label=meta.get("label", item.expectation_config.type),
-            group=meta.get("group", "?"),
-            severity=Severity.parse(meta.get("severity", "critical")),
-            success=bool(item.success),
-            unexpected_count=result.get("unexpected_count"),
-            sample=tuple(result.get("partial_unexpected_list") or ()),
-            observed=result.get("observed_value"),
-            has_observed="observed_value" in result,
-            error=str(item.exception_info.get("exception_message")) if raised else None,
-        ))
+        out.append(
+            Outcome(
+                label=meta.get("label", item.expectation_config.type),
+                group=meta.get("group", "?"),
+                severity=Severity.parse(meta.get("severity", "critical")),
+                success=bool(item.success),
+                unexpected_count=result.get("unexpected_count"),
+                sample=tuple(result.get("partial_unexpected_list") or ()),
+                observed=result.get("observed_value"),
+                has_observed="observed_value" in result,
+                error=str(item.exception_info.get("exception_message")) if raised else None,
+            )
+        )
     return out
 
 
@@ -244,7 +246,10 @@ def with_unknown_references(frame: pd.DataFrame, spec: SuiteSpec) -> pd.DataFram
 
 
 def run_suites(
-    data_dir: Path, batches: list[tuple[SuiteSpec, pd.DataFrame | Chunked]], build_docs: bool = True, keep: int = RESULTS_KEPT
+    data_dir: Path,
+    batches: list[tuple[SuiteSpec, pd.DataFrame | Chunked]],
+    build_docs: bool = True,
+    keep: int = RESULTS_KEPT,
 ) -> list[SuiteResult]:
     """Validate each frame (or each chunk of a `Chunked` one) against its suite, keep the results
     (each suite's newest `keep`) in the GE project and update the data docs."""
@@ -266,14 +271,21 @@ def run_suites(
         suite = context.suites.add_or_update(
             gx.ExpectationSuite(name=spec.name, expectations=[_expectation(e) for e in checked.expectations])
         )
-        validation = context.validation_definitions.add_or_update(gx.ValidationDefinition(name=spec.name, data=batch, suite=suite))
+        validation = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)
+        )
 
         def validate(data: pd.DataFrame) -> list[Outcome]:
-            return _outcomes(validation.run(batch_parameters={"dataframe": with_unknown_references(data, spec)},
-                                            result_format="SUMMARY"))
+            return _outcomes(
+                validation.run(
+                    batch_parameters={"dataframe": with_unknown_references(data, spec)}, result_format="SUMMARY"
+                )
+            )
 
         if chunked:
-            outcomes = merge_outcomes([validate(chunk) for chunk in frame.chunks]) + row_count_outcomes(spec, frame.rows)
+            outcomes = merge_outcomes([validate(chunk) for chunk in frame.chunks]) + row_count_outcomes(
+                spec, frame.rows
+            )
             rows = frame.rows
         else:
             outcomes, rows = validate(frame), len(frame)

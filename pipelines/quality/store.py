@@ -42,7 +42,7 @@ def read_alerts(con: duckdb.DuckDBPyConnection) -> list[Alert]:
     ).fetchall()[0][0]
     if not exists:
         return []
-    frame = con.sql(f'select {", ".join(f"{chr(34)}{c}{chr(34)}" for c in ALERT_COLUMNS)} from {SCHEMA}.{TABLE}').pl()
+    frame = con.sql(f"select {', '.join(f'{chr(34)}{c}{chr(34)}' for c in ALERT_COLUMNS)} from {SCHEMA}.{TABLE}").pl()
     return [Alert.from_row(row) for row in frame.iter_rows(named=True)]
 
 

@@ -31,7 +31,11 @@ class ExpectationSpec:
         target = self.kwargs.get("column") or self.kwargs.get("column_list") or ""
         if not target and "column_A" in self.kwargs:
             target = f"{self.kwargs['column_A']}>={self.kwargs['column_B']}"
-        return f"{self.group}:{self.type.removeprefix('Expect')}({target})" if target else f"{self.group}:{self.type.removeprefix('Expect')}"
+        return (
+            f"{self.group}:{self.type.removeprefix('Expect')}({target})"
+            if target
+            else f"{self.group}:{self.type.removeprefix('Expect')}"
+        )
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,9 @@ def unknown_column(column: str) -> str:
     return f"unknown_{column}"
 
 
-def _references(pairs: Iterable[tuple[str, Sequence[str]]]) -> tuple[tuple[ExpectationSpec, ...], tuple[tuple[str, frozenset[str]], ...]]:
+def _references(
+    pairs: Iterable[tuple[str, Sequence[str]]],
+) -> tuple[tuple[ExpectationSpec, ...], tuple[tuple[str, frozenset[str]], ...]]:
     """Warn-level reference checks for the (column, known values) pairs that have values."""
     pairs = [(column, frozenset(values)) for column, values in pairs if values]
     checks = tuple(_e("ExpectColumnValuesToBeNull", "references", W, column=unknown_column(c)) for c, _ in pairs)
@@ -94,7 +100,11 @@ def raw_source_suite(
     for column in source.keys:
         if column in source.required:
             exp.append(_e("ExpectColumnValuesToNotBeNull", "keys", C, column=column))
-    unique_on = [*source.keys, *([source.version_column] if source.version_column and source.version_column not in source.keys else []), *LINEAGE]
+    unique_on = [
+        *source.keys,
+        *([source.version_column] if source.version_column and source.version_column not in source.keys else []),
+        *LINEAGE,
+    ]
     exp.append(_e("ExpectCompoundColumnsToBeUnique", "keys", C, column_list=unique_on))
     for column in source.required:
         if column not in source.keys:
@@ -129,7 +139,9 @@ def all_raw_suites(
 _WAREHOUSE_KEY = ["owner", "location_id", "sku", "lot_no", "production_date", "expiry_date", "bin", "status"]
 
 
-def mart_suites(channels: Sequence[str] = (), locations: Sequence[str] = (), skus: Sequence[str] = ()) -> dict[str, SuiteSpec]:
+def mart_suites(
+    channels: Sequence[str] = (), locations: Sequence[str] = (), skus: Sequence[str] = ()
+) -> dict[str, SuiteSpec]:
     """Suites for the three inventory layers; reference sets come from the staged master data."""
 
     def non_negative(columns: Sequence[str], severity: Severity = C) -> list[ExpectationSpec]:
@@ -140,12 +152,33 @@ def mart_suites(channels: Sequence[str] = (), locations: Sequence[str] = (), sku
 
     warehouse_cols = (*_WAREHOUSE_KEY, "qty", "stock_mode", "shelf_life_days_left", "as_of")
     scheduling_cols = (
-        "location_id", "sku", "on_hand", "unavailable", "physical_available", "order_occupied", "transfer_occupied",
-        "locked", "transfer_in_air", "inbound_in_transit", "sales_available", "oversold", "as_of",
+        "location_id",
+        "sku",
+        "on_hand",
+        "unavailable",
+        "physical_available",
+        "order_occupied",
+        "transfer_occupied",
+        "locked",
+        "transfer_in_air",
+        "inbound_in_transit",
+        "sales_available",
+        "oversold",
+        "as_of",
     )
     sales_cols = (
-        "channel_id", "sku", "allocatable", "presale", "virtual", "unpaid_held", "pending_allocation", "reserved",
-        "available_to_sell", "low_stock_threshold", "is_low_stock", "as_of",
+        "channel_id",
+        "sku",
+        "allocatable",
+        "presale",
+        "virtual",
+        "unpaid_held",
+        "pending_allocation",
+        "reserved",
+        "available_to_sell",
+        "low_stock_threshold",
+        "is_low_stock",
+        "as_of",
     )
     warehouse_refs = scheduling_refs = _references([("location_id", locations), ("sku", skus)])
     sales_refs = _references([("channel_id", channels), ("sku", skus)])
@@ -162,7 +195,9 @@ def mart_suites(channels: Sequence[str] = (), locations: Sequence[str] = (), sku
                 _e("ExpectColumnValuesToBeInSet", "values", C, column="status", value_set=list(STOCK_STATUSES)),
                 _e("ExpectColumnValuesToBeInSet", "values", W, column="stock_mode", value_set=["flow", "quantity"]),
                 *warehouse_refs[0],
-                _e("ExpectTableRowCountToBeBetween", "row_count", W, min_value=1),  # empty: nothing to publish, not wrong
+                _e(
+                    "ExpectTableRowCountToBeBetween", "row_count", W, min_value=1
+                ),  # empty: nothing to publish, not wrong
             ),
             warehouse_refs[1],
         ),
@@ -175,13 +210,37 @@ def mart_suites(channels: Sequence[str] = (), locations: Sequence[str] = (), sku
                 *not_null(["location_id", "sku", "on_hand", "sales_available"]),
                 _e("ExpectCompoundColumnsToBeUnique", "keys", C, column_list=["location_id", "sku"]),
                 *non_negative(["on_hand", "unavailable", "physical_available", "sales_available"]),
-                *non_negative(["order_occupied", "transfer_occupied", "locked", "transfer_in_air", "inbound_in_transit", "oversold"], W),
-                _e("ExpectColumnPairValuesAToBeGreaterThanB", "invariants", C, column_A="physical_available",
-                   column_B="sales_available", or_equal=True),
-                _e("ExpectColumnPairValuesAToBeGreaterThanB", "invariants", C, column_A="on_hand",
-                   column_B="physical_available", or_equal=True),
+                *non_negative(
+                    [
+                        "order_occupied",
+                        "transfer_occupied",
+                        "locked",
+                        "transfer_in_air",
+                        "inbound_in_transit",
+                        "oversold",
+                    ],
+                    W,
+                ),
+                _e(
+                    "ExpectColumnPairValuesAToBeGreaterThanB",
+                    "invariants",
+                    C,
+                    column_A="physical_available",
+                    column_B="sales_available",
+                    or_equal=True,
+                ),
+                _e(
+                    "ExpectColumnPairValuesAToBeGreaterThanB",
+                    "invariants",
+                    C,
+                    column_A="on_hand",
+                    column_B="physical_available",
+                    or_equal=True,
+                ),
                 *scheduling_refs[0],
-                _e("ExpectTableRowCountToBeBetween", "row_count", W, min_value=1),  # empty: nothing to publish, not wrong
+                _e(
+                    "ExpectTableRowCountToBeBetween", "row_count", W, min_value=1
+                ),  # empty: nothing to publish, not wrong
             ),
             scheduling_refs[1],
         ),
@@ -198,7 +257,9 @@ def mart_suites(channels: Sequence[str] = (), locations: Sequence[str] = (), sku
                 # never more than allocatable + presale + virtual (a helper column computed when reading)
                 _e("ExpectColumnValuesToBeBetween", "invariants", C, column="_headroom", min_value=0),
                 *sales_refs[0],
-                _e("ExpectTableRowCountToBeBetween", "row_count", W, min_value=1),  # empty: nothing to publish, not wrong
+                _e(
+                    "ExpectTableRowCountToBeBetween", "row_count", W, min_value=1
+                ),  # empty: nothing to publish, not wrong
             ),
             sales_refs[1],
         ),

@@ -117,7 +117,18 @@ def detect_volume_anomalies(
         )
         if len(history) < config.min_weeks:
             findings.append(
-                VolumeFinding(channel, start, end, observed, history, math.nan, math.nan, 0.0, "insufficient_history", Severity.INFO)
+                VolumeFinding(
+                    channel,
+                    start,
+                    end,
+                    observed,
+                    history,
+                    math.nan,
+                    math.nan,
+                    0.0,
+                    "insufficient_history",
+                    Severity.INFO,
+                )
             )
             continue
         median, mad, z = robust_z(observed, history)

@@ -90,14 +90,27 @@ def test_sku_search_filters_and_drives_the_sku_views(tiny_warehouse):
     assert at.selectbox(key="sku").value == "SKU-B"
 
     scheduling = table_with(at, "transfer_in_air").set_index("location_id")
-    assert scheduling.loc["WH1", ["on_hand", "unavailable", "physical_available", "order_occupied",
-                                  "transfer_occupied", "locked", "transfer_in_air", "sales_available"]].tolist() == [
-        60, 0, 60, 10, 0, 0, 20, 50]
+    assert scheduling.loc[
+        "WH1",
+        [
+            "on_hand",
+            "unavailable",
+            "physical_available",
+            "order_occupied",
+            "transfer_occupied",
+            "locked",
+            "transfer_in_air",
+            "sales_available",
+        ],
+    ].tolist() == [60, 0, 60, 10, 0, 0, 20, 50]
     assert scheduling.loc["ST1", "unavailable"] == 2
 
     lots = table_with(at, "lot_no")
     assert sorted(zip(lots["location_id"], lots["status"], lots["qty"])) == [
-        ("ST1", "available", 6), ("ST1", "defective", 2), ("WH1", "available", 60)]
+        ("ST1", "available", 6),
+        ("ST1", "defective", 2),
+        ("WH1", "available", 60),
+    ]
     assert plotly_bars(at) == {"pos_sh": 6, "tmall": 25}
 
 
@@ -124,8 +137,9 @@ def test_data_quality_page(tiny_warehouse):
     assert at.title[0].value == "Ingestion & quarantine"
     assert metrics(at) == {"Files ingested": "3", "Rows read": "163", "Rows loaded": "157", "Rows quarantined": "2"}
     per_source = table_with(at, "files").set_index("source")
-    assert per_source.loc["wms_snapshots", ["rows_read", "rows_loaded", "rows_replaced", "rows_quarantined"]].tolist() == [
-        40, 35, 4, 1]
+    assert per_source.loc[
+        "wms_snapshots", ["rows_read", "rows_loaded", "rows_replaced", "rows_quarantined"]
+    ].tolist() == [40, 35, 4, 1]
     quarantine = table_with(at, "reason")
     assert sorted(quarantine["reason"]) == sorted(tiny.QUARANTINE_REASONS.values())
 
@@ -164,10 +178,14 @@ def test_warehouse_locked_by_a_writer_is_explained(tiny_warehouse):
     import sys
 
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(60)",
-         str(tiny_warehouse)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(60)",
+            str(tiny_warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"

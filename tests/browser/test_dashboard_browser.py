@@ -26,8 +26,13 @@ pytestmark = pytest.mark.browser
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def _free_port() -> int:
@@ -43,10 +48,25 @@ def streamlit_server(data_dir: Path, log: Path) -> Iterator[str]:
     env = {**os.environ, "OMNISTOCK_DATA_DIR": str(data_dir)}
     with log.open("w") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app_streamlit/app.py",
-             "--server.address", "127.0.0.1", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app_streamlit/app.py",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -95,9 +115,7 @@ def _screenshot(page, name: str) -> None:
     if os.environ.get("OMNISTOCK_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         # Streamlit scrolls inside its main container, so grow the window to the content instead
-        height = page.evaluate(
-            "() => document.querySelector('[data-testid=\"stMainBlockContainer\"]').scrollHeight"
-        )
+        height = page.evaluate("() => document.querySelector('[data-testid=\"stMainBlockContainer\"]').scrollHeight")
         viewport = page.viewport_size
         page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height + 120)})
         page.wait_for_timeout(2000)  # let charts and grids redraw

@@ -19,9 +19,22 @@ def compile_models(target: Path, models: list[str]) -> dict[str, str]:
     """Compile the project into `target` and return each model's SQL."""
     (target / "warehouse").mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "compile", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target), "--select", *models],
-        capture_output=True, text=True, check=False,
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "compile",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--select",
+            *models,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
         env={**os.environ, "OMNISTOCK_DATA_DIR": str(target)},
     )
     assert done.returncode == 0, done.stdout + done.stderr

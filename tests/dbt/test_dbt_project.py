@@ -18,8 +18,16 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 
 def dbt(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [DBT, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(data_dir / "dbt_target")],
+        [
+            DBT,
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(data_dir / "dbt_target"),
+        ],
         capture_output=True,
         text=True,
         env={**__import__("os").environ, "OMNISTOCK_DATA_DIR": str(data_dir)},

@@ -8,8 +8,6 @@ inventory_sales_layer.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -39,7 +37,9 @@ claims = st.lists(
     st.tuples(
         st.sampled_from(["L1", "L2", "L3"]),
         st.sampled_from(["A", "B"]),
-        st.integers(0, 200), st.integers(0, 100), st.integers(0, 100),
+        st.integers(0, 200),
+        st.integers(0, 100),
+        st.integers(0, 100),
     ),
     max_size=4,
     unique_by=lambda c: (c[0], c[1]),
@@ -75,11 +75,17 @@ def test_channels_that_share_nothing_never_oversell(sql, lots, claims, splits, s
         "create table staging.stg_channels (channel_id varchar, platform varchar, kind varchar,"
         " payment_timeout_minutes bigint, min_shelf_life_days bigint, low_stock_threshold bigint)"
     )
-    con.executemany("insert into staging.stg_channels values (?, 'P', 'third_party', 30, ?, 0)", list(zip(channels, shelf)))
-    con.execute("create table staging.stg_supply_rules (channel_id varchar, location_id varchar, ship_method varchar, max_ratio decimal(9, 6))")
+    con.executemany(
+        "insert into staging.stg_channels values (?, 'P', 'third_party', 30, ?, 0)", list(zip(channels, shelf))
+    )
+    con.execute(
+        "create table staging.stg_supply_rules (channel_id varchar, location_id varchar, ship_method varchar, max_ratio decimal(9, 6))"
+    )
     for loc, split in zip(["L1", "L2", "L3"], splits):
         for channel, ratio in zip(channels, split):
-            con.execute("insert into staging.stg_supply_rules values (?, ?, 'express', ?)", [channel, loc, round(ratio, 6)])
+            con.execute(
+                "insert into staging.stg_supply_rules values (?, ?, 'express', ?)", [channel, loc, round(ratio, 6)]
+            )
     con.execute("create table staging.stg_products as select * from (values ('A'), ('B')) t(sku)")
     con.execute("create table staging.stg_bundle_components (bundle_sku varchar, component_sku varchar, qty bigint)")
     con.execute(
@@ -92,7 +98,8 @@ def test_channels_that_share_nothing_never_oversell(sql, lots, claims, splits, s
 
     for sku in ("A", "B"):
         physical = con.execute(
-            "select coalesce(sum(qty), 0) from intermediate.int_stock_lots where sku = ? and status = 'available'", [sku]
+            "select coalesce(sum(qty), 0) from intermediate.int_stock_lots where sku = ? and status = 'available'",
+            [sku],
         ).fetchone()[0]
         sellable = con.execute(
             "select coalesce(sum(sales_available), 0) from intermediate.int_location_sku_stock where sku = ?", [sku]
@@ -101,7 +108,9 @@ def test_channels_that_share_nothing_never_oversell(sql, lots, claims, splits, s
             "select sum(available_to_sell) from marts.inventory_sales_layer where sku = ?", [sku]
         ).fetchone()[0]
         assert 0 <= total_ats <= sellable <= physical
-    assert con.execute("select count(*) from marts.inventory_sales_layer where available_to_sell < 0").fetchone()[0] == 0
+    assert (
+        con.execute("select count(*) from marts.inventory_sales_layer where available_to_sell < 0").fetchone()[0] == 0
+    )
     per_channel = con.execute(
         """
         select s.channel_id, s.sku, s.allocatable, coalesce(sum(l.sales_available), 0)

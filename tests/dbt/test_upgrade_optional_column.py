@@ -21,9 +21,7 @@ from tests.dbt.test_dbt_project import dbt
 def order_part(rows: list[dict], *, with_currency: bool, ingested_at: datetime) -> pl.DataFrame:
     """Raw order rows as ingestion writes them, with or without the currency column."""
     columns = {name: dtype for name, dtype in SOURCES["orders"].columns.items() if with_currency or name != "currency"}
-    frame = pl.DataFrame(
-        [{name: row.get(name) for name in columns} for row in rows], schema=columns, orient="row"
-    )
+    frame = pl.DataFrame([{name: row.get(name) for name in columns} for row in rows], schema=columns, orient="row")
     return frame.with_columns(
         pl.lit("d-" + ingested_at.isoformat()).alias("_delivery_id"),
         pl.lit(int(ingested_at.timestamp())).cast(pl.Int64).alias("_delivery_seq"),
@@ -52,7 +50,9 @@ def test_parts_and_warehouse_without_currency_upgrade_without_full_refresh(tmp_p
         {"order_id": "O1", "channel_id": "tmall", "status": "paid", "updated_at": datetime(2025, 11, 1, 10)},
         {"order_id": "O2", "channel_id": "olist", "status": "paid", "updated_at": datetime(2025, 11, 1, 11)},
     ]
-    order_part(old, with_currency=False, ingested_at=datetime(2025, 11, 1, 12)).write_parquet(orders_dir / "old.parquet")
+    order_part(old, with_currency=False, ingested_at=datetime(2025, 11, 1, 12)).write_parquet(
+        orders_dir / "old.parquet"
+    )
 
     # no part has the column yet: it reads null
     built = dbt("run", "--select", "base_orders", "stg_orders", data_dir=data)
@@ -64,8 +64,20 @@ def test_parts_and_warehouse_without_currency_upgrade_without_full_refresh(tmp_p
         con.execute("alter table staging.base_orders drop column currency")
 
     new = [
-        {"order_id": "O2", "channel_id": "olist", "status": "shipped", "updated_at": datetime(2025, 11, 2, 9), "currency": " brl"},
-        {"order_id": "O3", "channel_id": "olist", "status": "paid", "updated_at": datetime(2025, 11, 2, 9), "currency": "BRL"},
+        {
+            "order_id": "O2",
+            "channel_id": "olist",
+            "status": "shipped",
+            "updated_at": datetime(2025, 11, 2, 9),
+            "currency": " brl",
+        },
+        {
+            "order_id": "O3",
+            "channel_id": "olist",
+            "status": "paid",
+            "updated_at": datetime(2025, 11, 2, 9),
+            "currency": "BRL",
+        },
     ]
     order_part(new, with_currency=True, ingested_at=datetime(2025, 11, 2, 12)).write_parquet(orders_dir / "new.parquet")
 

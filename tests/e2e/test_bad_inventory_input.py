@@ -39,12 +39,18 @@ def test_ratio_outside_0_1_is_named_and_supplies_nothing(flagged: Path) -> None:
         ("jd_ex2", "STORE_A", 1.5)
     ]
     # STORE_A's SKU1 does not leak into JD; JD's own warehouse supply is untouched
-    assert query(flagged, "select allocatable from marts.inventory_sales_layer where channel_id = 'jd_ex2' and sku = 'SKU1'") == [(0,)]
-    assert query(flagged, "select allocatable from marts.inventory_sales_layer where channel_id = 'jd_ex2' and sku = 'SKU2'") == [(40,)]
+    assert query(
+        flagged, "select allocatable from marts.inventory_sales_layer where channel_id = 'jd_ex2' and sku = 'SKU1'"
+    ) == [(0,)]
+    assert query(
+        flagged, "select allocatable from marts.inventory_sales_layer where channel_id = 'jd_ex2' and sku = 'SKU2'"
+    ) == [(40,)]
 
 
 def test_bundle_containing_itself_is_named_and_ignored(flagged: Path) -> None:
-    assert query(flagged, "select bundle_sku, component_sku from audit.bundle_does_not_contain_itself") == [("LOOP", "LOOP")]
+    assert query(flagged, "select bundle_sku, component_sku from audit.bundle_does_not_contain_itself") == [
+        ("LOOP", "LOOP")
+    ]
     assert query(flagged, "select count(*) from marts.inventory_scheduling_layer where sku = 'LOOP'") == [(0,)]
 
 

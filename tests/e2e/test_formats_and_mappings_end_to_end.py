@@ -52,7 +52,9 @@ def landed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_delivery_is_logged_and_nothing_is_quarantined(landed: Path) -> None:
-    rows = query(landed, "select source, count(*), sum(rows_read), sum(rows_quarantined) from ops.ingestion_log group by 1")
+    rows = query(
+        landed, "select source, count(*), sum(rows_read), sum(rows_quarantined) from ops.ingestion_log group by 1"
+    )
     log = {source: (files, read, quarantined) for source, files, read, quarantined in rows}
     for source in PLATFORM_ROWS:
         assert log[source][1] == PLATFORM_ROWS[source] + OLIST_ROWS[source]
@@ -62,10 +64,13 @@ def test_every_delivery_is_logged_and_nothing_is_quarantined(landed: Path) -> No
 
 
 def test_files_no_source_reads_are_logged_with_no_rows_and_links_out_are_not_read(landed: Path) -> None:
-    rows = query(landed, """
+    rows = query(
+        landed,
+        """
         select file, status, source, rows_read, rows_loaded + rows_replaced + rows_quarantined, message
         from ops.ingestion_log where status not in ('ok', 'rejected', 'unreadable') order by file
-    """)
+    """,
+    )
     assert [r[:5] for r in rows] == [
         ("landing/order_items.csv", "unrecognised", None, 0, 0),
         ("landing/products/linked.csv", "skipped", "products", 0, 0),
@@ -75,14 +80,19 @@ def test_files_no_source_reads_are_logged_with_no_rows_and_links_out_are_not_rea
 
 
 def test_olist_orders_lines_and_payments_are_staged_whole(landed: Path) -> None:
-    counts = dict(query(landed, """
+    counts = dict(
+        query(
+            landed,
+            """
         select 'orders', count(*) from staging.stg_orders where channel_id = 'olist'
         union all select 'order_lines', count(*) from staging.stg_order_lines where order_id in
             (select order_id from staging.stg_orders where channel_id = 'olist')
         union all select 'settlements', count(*) from staging.stg_settlements where channel_id = 'olist'
         union all select 'locations', count(*) from staging.stg_locations
         union all select 'products', count(*) from staging.stg_products where not starts_with(sku, 'OS-')
-    """))
+    """,
+        )
+    )
     assert counts == OLIST_ROWS
     # payments become settlements: their net adds up to what the customers paid
     payments = pl.read_csv(OLIST / "sample_olist_order_payments_dataset.csv")["payment_value"].sum()
@@ -91,10 +101,14 @@ def test_olist_orders_lines_and_payments_are_staged_whole(landed: Path) -> None:
 
 
 def test_platform_rows_are_staged_under_their_channels(landed: Path) -> None:
-    orders = dict(query(landed, "select channel_id, count(*) from staging.stg_orders where channel_id <> 'olist' group by 1"))
+    orders = dict(
+        query(landed, "select channel_id, count(*) from staging.stg_orders where channel_id <> 'olist' group by 1")
+    )
     assert sum(orders.values()) == PLATFORM_ROWS["orders"]
     assert set(orders) == {"shopify_us", "shopee_sg", "tmall_flagship"}
-    settlements = dict(query(landed, "select channel_id, count(*) from staging.stg_settlements where channel_id <> 'olist' group by 1"))
+    settlements = dict(
+        query(landed, "select channel_id, count(*) from staging.stg_settlements where channel_id <> 'olist' group by 1")
+    )
     assert set(settlements) == {"shopee_sg", "amazon_us"} and sum(settlements.values()) == PLATFORM_ROWS["settlements"]
 
 
@@ -102,7 +116,9 @@ def test_staged_rows_trace_back_to_their_file_and_record(landed: Path) -> None:
     lines = (OLIST / "sample_olist_orders_dataset.csv").read_text().splitlines()
     for record in (1, 5_000, 10_000):
         order_id = lines[record].split(",")[0]
-        ((file, row),) = query(landed, "select source_file, source_row from staging.stg_orders where order_id = ?", [order_id])
+        ((file, row),) = query(
+            landed, "select source_file, source_row from staging.stg_orders where order_id = ?", [order_id]
+        )
         assert (file, row) == ("olist/sample_olist_orders_dataset.csv [olist/orders.yml]", record)
 
 

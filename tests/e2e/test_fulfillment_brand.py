@@ -14,12 +14,18 @@ pytestmark = pytest.mark.e2e
 
 
 def kpi(brand: Path, scope: str, metric: str) -> float:
-    return query(brand, "select value from marts.fulfillment_kpis where scope = ? and metric = ?", [scope, metric])[0][0]
+    return query(brand, "select value from marts.fulfillment_kpis where scope = ? and metric = ?", [scope, metric])[0][
+        0
+    ]
 
 
 def test_open_paid_orders_are_all_planned(small_brand: Path) -> None:
-    open_orders = query(small_brand, "select count(*) from staging.stg_orders where status = 'paid' and location_id is null")[0][0]
-    planned = query(small_brand, "select count(distinct order_id) from marts.fulfillment_plan where line_kind = 'order'")[0][0]
+    open_orders = query(
+        small_brand, "select count(*) from staging.stg_orders where status = 'paid' and location_id is null"
+    )[0][0]
+    planned = query(
+        small_brand, "select count(distinct order_id) from marts.fulfillment_plan where line_kind = 'order'"
+    )[0][0]
     assert open_orders == planned == kpi(small_brand, "open_orders", "orders_planned") > 0
 
 
@@ -41,50 +47,72 @@ def test_every_line_carries_a_known_reason_and_the_failures_say_what_to_do(small
 
 
 def test_plan_never_exceeds_sales_available(small_brand: Path) -> None:
-    over = query(small_brand, """
+    over = query(
+        small_brand,
+        """
         with taken as (
             select location_id, sku, sum(qty) as qty from marts.fulfillment_plan where status = 'allocated' group by all
         )
         select taken.* from taken
         left join marts.inventory_scheduling_layer s using (location_id, sku)
         where taken.qty > coalesce(s.sales_available, 0)
-    """)
+    """,
+    )
     assert over == []
 
 
 def test_lots_respect_the_channels_shelf_life(small_brand: Path) -> None:
-    short = query(small_brand, """
+    short = query(
+        small_brand,
+        """
         select p.order_id from marts.fulfillment_replay_plan p join staging.stg_channels c using (channel_id)
         where p.status = 'allocated' and p.shelf_life_days_left < c.min_shelf_life_days
-    """)
+    """,
+    )
     assert short == []
 
 
 def test_outbound_documents_carry_exactly_the_allocated_units(small_brand: Path) -> None:
-    plan = query(small_brand, "select coalesce(sum(qty), 0) from marts.fulfillment_plan where status = 'allocated'")[0][0]
-    docs = query(small_brand, "select coalesce(sum(qty), 0), count(distinct document_id) from marts.wms_outbound_documents")[0]
-    expected_docs = query(small_brand, "select count(distinct (order_id, location_id)) from marts.fulfillment_plan where status = 'allocated'")[0][0]
+    plan = query(small_brand, "select coalesce(sum(qty), 0) from marts.fulfillment_plan where status = 'allocated'")[0][
+        0
+    ]
+    docs = query(
+        small_brand, "select coalesce(sum(qty), 0), count(distinct document_id) from marts.wms_outbound_documents"
+    )[0]
+    expected_docs = query(
+        small_brand,
+        "select count(distinct (order_id, location_id)) from marts.fulfillment_plan where status = 'allocated'",
+    )[0][0]
     assert docs == (plan, expected_docs)
 
 
 def test_inbound_documents_are_the_open_asns_and_transfers(small_brand: Path) -> None:
-    expected = query(small_brand, """
+    expected = query(
+        small_brand,
+        """
         select (select count(*) from staging.stg_inbound_asn where status in ('created', 'in_transit'))
              + (select count(*) from staging.stg_transfers where status in ('approved', 'shipped'))
-    """)[0][0]
+    """,
+    )[0][0]
     assert query(small_brand, "select count(*) from marts.wms_inbound_documents")[0][0] == expected > 0
 
 
 def test_interception_list_is_released_unshipped_cancellations_and_exported(small_brand: Path) -> None:
     rows = query(small_brand, "select order_id, status from marts.interception_list")
     assert rows and {s for _, s in rows} <= {"cancelled", "refunded"}
-    shipped = query(small_brand, """
+    shipped = query(
+        small_brand,
+        """
         select count(*) from marts.interception_list i
         join staging.stg_wms_movements m on m.doc_id = i.order_id and m.doc_type = 'outbound'
-    """)[0][0]
-    unreleased = query(small_brand, """
+    """,
+    )[0][0]
+    unreleased = query(
+        small_brand,
+        """
         select count(*) from marts.interception_list i join staging.stg_orders o using (order_id) where o.location_id is null
-    """)[0][0]
+    """,
+    )[0][0]
     assert shipped == unreleased == 0
     with (small_brand / "exports" / "interception_list.csv").open(newline="") as fh:
         exported = list(csv.DictReader(fh))

@@ -64,7 +64,9 @@ def test_open_work_at_the_end_shows_in_the_layers(brand: Path) -> None:
         """select sum(order_occupied), sum(transfer_in_air), sum(inbound_in_transit), sum(unavailable)
            from marts.inventory_scheduling_layer where not is_bundle""",
     )[0]
-    (held, pending) = query(brand, "select sum(unpaid_held), sum(pending_allocation) from marts.inventory_sales_layer")[0]
+    (held, pending) = query(brand, "select sum(unpaid_held), sum(pending_allocation) from marts.inventory_sales_layer")[
+        0
+    ]
     assert min(occupied, in_air, in_transit, unavailable, held, pending) > 0
 
 

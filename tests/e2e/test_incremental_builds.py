@@ -25,7 +25,9 @@ MOVE_HEADER = "movement_id,occurred_at,location_id,owner,sku,lot_no,production_d
 
 
 def order(order_id: str, status: str, updated: str) -> str:
-    return f"{order_id},tmall,c1,none,{status},2026-11-10 20:00:00,2026-11-10 20:01:00,{updated},express,CN-ZJ,WH-EAST\n"
+    return (
+        f"{order_id},tmall,c1,none,{status},2026-11-10 20:00:00,2026-11-10 20:01:00,{updated},express,CN-ZJ,WH-EAST\n"
+    )
 
 
 def move(movement_id: str, qty: int) -> str:
@@ -55,20 +57,36 @@ def test_late_versions_redeliveries_and_corrections_build_incrementally(tmp_path
     write(landing / "products/p.csv", "sku,name\nSKU1,Serum\n")
     write(landing / "locations/l.csv", "location_id,type\nWH-EAST,warehouse\n")
     write(landing / "channels/c.csv", "channel_id,platform\ntmall,Tmall\n")
-    write(landing / "orders/a.csv", ORDER_HEADER + order("O1", "paid", "2026-11-10 20:01:00") + order("O2", "allocated", "2026-11-10 21:00:00"))
+    write(
+        landing / "orders/a.csv",
+        ORDER_HEADER + order("O1", "paid", "2026-11-10 20:01:00") + order("O2", "allocated", "2026-11-10 21:00:00"),
+    )
     write(landing / "wms_movements/m1.csv", MOVE_HEADER + move("M1", 100) + move("M2", 50))
     assert build(tmp_path).success
     assert dict(query(tmp_path, "select order_id, status from staging.stg_orders")) == {"O1": "paid", "O2": "allocated"}
     assert_staging_follows_the_rules(tmp_path)
 
     # later deliveries: a newer O1, an older (stale) O2, a new O3; M2 re-delivered with a corrected quantity
-    write(landing / "orders/b.csv", ORDER_HEADER + order("O1", "shipped", "2026-11-11 09:00:00")
-          + order("O2", "paid", "2026-11-10 20:30:00") + order("O3", "paid", "2026-11-11 10:00:00"))
+    write(
+        landing / "orders/b.csv",
+        ORDER_HEADER
+        + order("O1", "shipped", "2026-11-11 09:00:00")
+        + order("O2", "paid", "2026-11-10 20:30:00")
+        + order("O3", "paid", "2026-11-11 10:00:00"),
+    )
     write(landing / "wms_movements/m2.csv", MOVE_HEADER + move("M2", 48) + move("M3", 7))
     assert build(tmp_path).success
     assert not list((tmp_path / "raw" / "_manifest").glob("_rebuild_staging.*"))  # nothing left: appending suffices
-    assert dict(query(tmp_path, "select order_id, status from staging.stg_orders")) == {"O1": "shipped", "O2": "allocated", "O3": "paid"}
-    assert dict(query(tmp_path, "select movement_id, qty_delta from staging.stg_wms_movements")) == {"M1": 100, "M2": 48, "M3": 7}
+    assert dict(query(tmp_path, "select order_id, status from staging.stg_orders")) == {
+        "O1": "shipped",
+        "O2": "allocated",
+        "O3": "paid",
+    }
+    assert dict(query(tmp_path, "select movement_id, qty_delta from staging.stg_wms_movements")) == {
+        "M1": 100,
+        "M2": 48,
+        "M3": 7,
+    }
     assert_staging_follows_the_rules(tmp_path)
 
     # a.csv corrected in place: its O2 was wrong. That version leaves, so b.csv's older O2 is current again,
@@ -76,6 +94,10 @@ def test_late_versions_redeliveries_and_corrections_build_incrementally(tmp_path
     write(landing / "orders/a.csv", ORDER_HEADER + order("O1", "paid", "2026-11-10 20:01:00"))
     os.utime(landing / "orders/a.csv", ns=(1, 4_000_000_000_000_000_000))
     assert build(tmp_path).success
-    assert dict(query(tmp_path, "select order_id, status from staging.stg_orders")) == {"O1": "shipped", "O2": "paid", "O3": "paid"}
+    assert dict(query(tmp_path, "select order_id, status from staging.stg_orders")) == {
+        "O1": "shipped",
+        "O2": "paid",
+        "O3": "paid",
+    }
     assert not list((tmp_path / "raw" / "_manifest").glob("_rebuild_staging.*"))
     assert_staging_follows_the_rules(tmp_path)

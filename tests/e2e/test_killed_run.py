@@ -109,5 +109,8 @@ def test_a_killed_run_leaves_no_dbt_behind_and_the_next_run_fails_it_and_finishe
         assert dead.tags["omnistock/pid"] == str(first.pid)
         assert f"run {dead.run_id} (pid {first.pid}" in second.stderr
         failure = instance.get_records_for_run(dead.run_id, of_type=dg.DagsterEventType.RUN_FAILURE).records
-        assert f"The process that executed this run (pid {first.pid} on " in failure[0].event_log_entry.dagster_event.message
+        assert (
+            f"The process that executed this run (pid {first.pid} on "
+            in failure[0].event_log_entry.dagster_event.message
+        )
         assert instance.event_log_storage.get_concurrency_info(POOL).claimed_slots == []

@@ -37,32 +37,44 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_clean_data_is_cleared_for_publishing(built: Path) -> None:
-    rows = query(built, "select p.channel_id, p.sku, p.publishable_qty, s.available_to_sell from marts.publishable_sales_layer p "
-                        "join marts.inventory_sales_layer s using (channel_id, sku)")
+    rows = query(
+        built,
+        "select p.channel_id, p.sku, p.publishable_qty, s.available_to_sell from marts.publishable_sales_layer p "
+        "join marts.inventory_sales_layer s using (channel_id, sku)",
+    )
     assert rows and all(0 <= qty <= max(ats, 0) for _, _, qty, ats in rows)
     cleared = {(c, s): q for c, s, q, _ in rows}
     assert cleared[("tmall_ex1", "SKU1")] == 120 and cleared[("jd_ex2", "SKU2")] == 40  # worked examples 1 and 2
-    assert query(built, "select count(*) from marts.data_quality_alerts where status = 'open' and severity = 'critical'") == [(0,)]
+    assert query(
+        built, "select count(*) from marts.data_quality_alerts where status = 'open' and severity = 'critical'"
+    ) == [(0,)]
     assert (built / "quality" / "data_docs" / "index.html").is_file()
     assert any((built / "quality" / "gx" / "uncommitted" / "validations").iterdir())
 
 
 def test_an_open_critical_alert_blocks_the_gate_run_alone(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.quality.store import record_outcomes
     from pipelines.runner import parse_dbt_project
     from pipelines.settings import export_environment
-    from pipelines.quality.store import record_outcomes
 
     monkeypatch.setenv("OMNISTOCK_DATA_DIR", str(built))
     monkeypatch.setenv("OMNISTOCK_DAGSTER_STORAGE", str(built / "dagster"))
     export_environment(built)
     parse_dbt_project()
     before = query(built, "select max(cleared_at) from marts.publishable_sales_layer")
-    record_outcomes([CheckOutcome("contract", "marts/inventory_sales_layer", False, Severity.CRITICAL, "injected")],
-                    [], "test", dg.get_dagster_logger())
+    record_outcomes(
+        [CheckOutcome("contract", "marts/inventory_sales_layer", False, Severity.CRITICAL, "injected")],
+        [],
+        "test",
+        dg.get_dagster_logger(),
+    )
     from pipelines.definitions import defs
 
     job = dg.Definitions.merge(
-        defs, dg.Definitions(jobs=[dg.define_asset_job("gate_only", selection=[dg.AssetKey(["publish", "sales_layer_ready"])])])
+        defs,
+        dg.Definitions(
+            jobs=[dg.define_asset_job("gate_only", selection=[dg.AssetKey(["publish", "sales_layer_ready"])])]
+        ),
     ).resolve_job_def("gate_only")
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -70,7 +69,9 @@ class Build:
 
 def _orders(channels: dict[str, datetime], start: datetime, end: datetime) -> str:
     """Two delivered orders per hour per channel from `start` until the channel's stop time (or `end`)."""
-    lines = ["order_id,channel_id,customer_id,member_tier,status,created_at,paid_at,updated_at,ship_method,ship_region,location_id"]
+    lines = [
+        "order_id,channel_id,customer_id,member_tier,status,created_at,paid_at,updated_at,ship_method,ship_region,location_id"
+    ]
     hour = start
     while hour < end:
         for channel, stop in channels.items():
@@ -102,12 +103,18 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Build]]:
         handle.write("STORE_OLD,store,site_old,brand,ZJ,30.2,120.1,express\n")
     (landing / "wms_snapshots" / "store_old.csv").write_text(_snapshot("2025-12-28 09:00:00"))
     (landing / "orders" / "history.csv").write_text(
-        _orders({"tmall_ex1": datetime(2025, 12, 31, 20), "jd_ex2": datetime(2026, 1, 1, 10)},
-                datetime(2025, 11, 20), datetime(2026, 1, 1, 10))
+        _orders(
+            {"tmall_ex1": datetime(2025, 12, 31, 20), "jd_ex2": datetime(2026, 1, 1, 10)},
+            datetime(2025, 11, 20),
+            datetime(2026, 1, 1, 10),
+        )
     )
     ledger = landing / "wms_movements" / "ledger.csv"
     clean_ledger = ledger.read_text()
-    ledger.write_text(clean_ledger + "M90,2025-12-20 08:00:00,LOC_5,brand,X5,L5,2025-10-01,2028-09-15,W-01,available,-1000,outbound,SO-90\n")
+    ledger.write_text(
+        clean_ledger
+        + "M90,2025-12-20 08:00:00,LOC_5,brand,X5,L5,2025-10-01,2028-09-15,W-01,available,-1000,outbound,SO-90\n"
+    )
     (data / "quality").mkdir()
     (data / "quality" / "cadences.yml").write_text(CONFIG)
 
@@ -122,26 +129,43 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Build]]:
         Receiver.received = []
         outcome = build(data)
         publishable = None
-        if query(data, "select count(*) from information_schema.tables where table_name = 'publishable_sales_layer'")[0][0]:
-            publishable = query(data, "select p.channel_id, p.sku, p.publishable_qty, s.available_to_sell from "
-                                "marts.publishable_sales_layer p join marts.inventory_sales_layer s using (channel_id, sku)")
-        results.append(Build(outcome.success, outcome.materialized, query(data, ALERTS), list(Receiver.received), publishable))
+        if query(data, "select count(*) from information_schema.tables where table_name = 'publishable_sales_layer'")[
+            0
+        ][0]:
+            publishable = query(
+                data,
+                "select p.channel_id, p.sku, p.publishable_qty, s.available_to_sell from "
+                "marts.publishable_sales_layer p join marts.inventory_sales_layer s using (channel_id, sku)",
+            )
+        results.append(
+            Build(outcome.success, outcome.materialized, query(data, ALERTS), list(Receiver.received), publishable)
+        )
 
     try:
         run()  # 1: three problems
         run()  # 2: the same problems again
         injected = data / "raw" / "orders" / "day=2026-01-01" / "zz_injected.parquet"
         row = {c: None for c in RawZone(data / "raw", SOURCES["orders"]).row_schema}
-        row.update(channel_id="jd_ex2", status="paid", created_at=datetime(2026, 1, 1, 9), updated_at=datetime(2026, 1, 1, 9),
-                   _delivery_id="injected", _delivery_seq=999, _row=1, _file="injected", _ingested_at=datetime(2026, 1, 1, 9))
+        row.update(
+            channel_id="jd_ex2",
+            status="paid",
+            created_at=datetime(2026, 1, 1, 9),
+            updated_at=datetime(2026, 1, 1, 9),
+            _delivery_id="injected",
+            _delivery_seq=999,
+            _row=1,
+            _file="injected",
+            _ingested_at=datetime(2026, 1, 1, 9),
+        )
         pl.DataFrame([row], schema=RawZone(data / "raw", SOURCES["orders"]).row_schema).write_parquet(injected)
         run()  # 3: a null key in the raw zone
         injected.unlink()
         ledger.write_text(clean_ledger)
         (landing / "wms_snapshots" / "store_old_today.csv").write_text(_snapshot("2026-01-01 09:00:00"))
         (landing / "orders" / "tmall_back.csv").write_text(
-            _orders({"tmall_ex1": datetime(2026, 1, 1, 10)}, datetime(2025, 12, 31, 20), datetime(2026, 1, 1, 10))
-            .replace("H-tmall", "B-tmall")
+            _orders(
+                {"tmall_ex1": datetime(2026, 1, 1, 10)}, datetime(2025, 12, 31, 20), datetime(2026, 1, 1, 10)
+            ).replace("H-tmall", "B-tmall")
         )
         run()  # 4: all fixed
         yield results

@@ -36,13 +36,21 @@ def olist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def expected_differences() -> pl.DataFrame:
     """order_id -> payments minus (price + freight), in cents, for every order with payments."""
-    items = pl.scan_csv(OLIST / "sample_olist_order_items_dataset.csv").group_by("order_id").agg(
-        (pl.col("price") + pl.col("freight_value")).sum().alias("lines"))
-    payments = pl.scan_csv(OLIST / "sample_olist_order_payments_dataset.csv").group_by("order_id").agg(
-        pl.col("payment_value").sum().alias("paid"))
+    items = (
+        pl.scan_csv(OLIST / "sample_olist_order_items_dataset.csv")
+        .group_by("order_id")
+        .agg((pl.col("price") + pl.col("freight_value")).sum().alias("lines"))
+    )
+    payments = (
+        pl.scan_csv(OLIST / "sample_olist_order_payments_dataset.csv")
+        .group_by("order_id")
+        .agg(pl.col("payment_value").sum().alias("paid"))
+    )
     return (
         payments.join(items, on="order_id", how="left")
-        .select("order_id", ((pl.col("paid") - pl.col("lines").fill_null(0)) * 100).round().cast(pl.Int64).alias("cents"))
+        .select(
+            "order_id", ((pl.col("paid") - pl.col("lines").fill_null(0)) * 100).round().cast(pl.Int64).alias("cents")
+        )
         .filter(pl.col("cents") != 0)
         .collect()
     )
@@ -52,7 +60,9 @@ def test_every_order_whose_lines_differ_from_its_payments_is_an_amount_mismatch(
     expected = expected_differences()
     assert expected.height > 0
     found = pl.DataFrame(
-        query(olist, """
+        query(
+            olist,
+            """
             select anomalies.order_id,
                    cast(round(anomalies.amount_at_stake * 100) as bigint),
                    cast(round(orders.sale_difference * 100) as bigint)
@@ -60,8 +70,10 @@ def test_every_order_whose_lines_differ_from_its_payments_is_an_amount_mismatch(
             inner join marts.recon_order_settlement as orders
                 on anomalies.order_id = orders.order_id
             where anomalies.anomaly_class = 'amount_mismatch' and anomalies.status = 'open'
-        """),
-        schema=["order_id", "at_stake_cents", "difference_cents"], orient="row",
+        """,
+        ),
+        schema=["order_id", "at_stake_cents", "difference_cents"],
+        orient="row",
     )
     assert sorted(found["order_id"]) == sorted(expected["order_id"])
     both = expected.join(found, on="order_id")
@@ -82,10 +94,13 @@ def test_brl_amounts_say_brl_and_are_not_labelled_cny_without_a_rate(olist: Path
     assert query(olist, "select currency, count(*) from marts.recon_order_settlement group by 1") == [
         ("BRL", query(olist, "select count(*) from marts.recon_order_settlement")[0][0])
     ]
-    rows = query(olist, """
+    rows = query(
+        olist,
+        """
         select currency, fx_rate_missing, count(*), count(amount_at_stake_cny), count(fx_rate), count(fx_rate_date)
         from marts.reconciliation_anomalies group by all
-    """)
+    """,
+    )
     assert rows == [("BRL", True, expected_differences().height, 0, 0, 0)]
     assert query(olist, "select distinct currency from marts.erp_journal") == [("BRL",)]
 

@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from typer.testing import CliRunner
 
@@ -47,7 +45,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[int, dict]:
     (landing / "orders" / "refused.csv").write_text(
         ORDER_HEADER + "EXB-1,tmall_ex1,c9,none,lost,2026-01-01 09:00:00,,2026-01-01 09:00:00,express,ZJ,\n"
     )
-    (landing / "order_lines" / "refused.csv").write_text("order_id,line_no,sku,qty,unit_price,discount\nEXB-1,1,SKU1,5,10,0\n")
+    (landing / "order_lines" / "refused.csv").write_text(
+        "order_id,line_no,sku,qty,unit_price,discount\nEXB-1,1,SKU1,5,10,0\n"
+    )
     seen: dict[int, dict] = {}
 
     def run(n: int) -> None:
@@ -65,7 +65,8 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[int, dict]:
     orders = landing / "orders" / "orders.csv"
     orders.write_text("")  # emptied in place
     (landing / "orders" / "old.csv").write_text(
-        ORDER_HEADER + "EXO-1,tmall_ex1,c8,none,delivered,2025-11-20 10:00:00,2025-11-20 10:01:00,2025-12-01 10:00:00,express,ZJ,\n"
+        ORDER_HEADER
+        + "EXO-1,tmall_ex1,c8,none,delivered,2025-11-20 10:00:00,2025-11-20 10:01:00,2025-12-01 10:00:00,express,ZJ,\n"
     )
     run(2)
     from pipelines.cli import app
@@ -88,7 +89,8 @@ def test_a_line_of_a_refused_order_is_quarantined_with_its_reason(builds: dict[i
     ((source, file, value, reason),) = [q for q in first["quarantine"] if q[0] == "order_lines"]
     assert (source, file, value) == ("order_lines", "landing/order_lines/refused.csv", "EXB-1")
     assert reason.startswith("its order EXB-1 was quarantined: status: not one of created, paid") and reason.endswith(
-        "(landing/orders/refused.csv, row 1)")
+        "(landing/orders/refused.csv, row 1)"
+    )
     assert first["open"] == [] and first["published"][1] > 0
 
 
@@ -102,9 +104,11 @@ def test_an_emptied_file_is_held_and_an_empty_expected_source_blocks_publishing(
     assert second["orders"] == sorted([*first["orders"], "EXO-1"])  # the three orders of the emptied file stay
     assert second["published"] == first["published"]  # the quantities cleared in build 1, not re-cleared
     held = [q for q in second["quarantine"] if q[3].startswith("re-delivery held")]
-    assert [(q[1], q[2]) for q in held] == [
-        ("landing/orders/orders.csv", held[0][2])
-    ] and held[0][2].startswith("before: 3 valid of 3 rows") and held[0][2].endswith("now: 0 valid of 0 rows (unreadable)")
+    assert (
+        [(q[1], q[2]) for q in held] == [("landing/orders/orders.csv", held[0][2])]
+        and held[0][2].startswith("before: 3 valid of 3 rows")
+        and held[0][2].endswith("now: 0 valid of 0 rows (unreadable)")
+    )
 
 
 def test_accepting_the_file_and_delivering_settlements_resolves_both(builds: dict[int, dict]) -> None:
@@ -113,6 +117,10 @@ def test_accepting_the_file_and_delivering_settlements_resolves_both(builds: dic
     assert third["open"] == []
     assert third["orders"] == ["EXO-1"]  # the accepted (empty) file took its three orders away
     assert third["lines"] == []  # and their lines, loaded before, are quarantined as orphans now
-    assert {q[2] for q in third["quarantine"] if q[3] == "unknown order_id (not in orders)"} == {"EX3-1", "EX4-1", "EX5-1"}
+    assert {q[2] for q in third["quarantine"] if q[3] == "unknown order_id (not in orders)"} == {
+        "EX3-1",
+        "EX4-1",
+        "EX5-1",
+    }
     assert not any(q[3].startswith("re-delivery held") for q in third["quarantine"])
     assert third["published"][0] > first["published"][0]

@@ -96,4 +96,7 @@ def test_warehouse_layer_sums_to_scheduling_on_hand(warehouse: Path) -> None:
         """,
     )
     assert mismatches == []
-    assert query(warehouse, "select sum(qty) from marts.inventory_warehouse_layer")[0][0] == 100 + 50 + 100 + 100 + 150 + 200 + 500
+    assert (
+        query(warehouse, "select sum(qty) from marts.inventory_warehouse_layer")[0][0]
+        == 100 + 50 + 100 + 100 + 150 + 200 + 500
+    )

@@ -21,13 +21,21 @@ STATUSES = ["created", "paid", "allocated", "shipped", "delivered", "returned", 
 
 
 def test_the_replay_window_keeps_only_the_most_recently_paid_orders() -> None:
-    orders = pl.DataFrame({
-        "order_id": ["A", "B", "C", "D", "E", "OLD"],
-        "status": ["delivered", "allocated", "shipped", "cancelled", "paid", "delivered"],
-        "paid_at": [AS_OF - timedelta(hours=5), AS_OF - timedelta(hours=1), AS_OF - timedelta(hours=1),
-                    AS_OF - timedelta(hours=3), AS_OF - timedelta(hours=2), AS_OF - timedelta(days=9)],
-        "location_id": ["W", "W", "S", None, None, "W"],
-    })
+    orders = pl.DataFrame(
+        {
+            "order_id": ["A", "B", "C", "D", "E", "OLD"],
+            "status": ["delivered", "allocated", "shipped", "cancelled", "paid", "delivered"],
+            "paid_at": [
+                AS_OF - timedelta(hours=5),
+                AS_OF - timedelta(hours=1),
+                AS_OF - timedelta(hours=1),
+                AS_OF - timedelta(hours=3),
+                AS_OF - timedelta(hours=2),
+                AS_OF - timedelta(days=9),
+            ],
+            "location_id": ["W", "W", "S", None, None, "W"],
+        }
+    )
     assert replay_orders(orders, AS_OF, days=7)["order_id"].to_list() == ["A", "B", "C", "D", "E"]
     # latest first, ties (B, C paid at the same instant) by order id, latest first: C, B, then E; input order kept
     assert replay_orders(orders, AS_OF, days=7, max_orders=3)["order_id"].to_list() == ["B", "C", "E"]
@@ -41,27 +49,37 @@ def history(n: int = 600, seed: int = 3) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     minutes = rng.integers(0, 10 * 24 * 60, n) // 30 * 30  # half-hour steps: many ties
     status = rng.choice(STATUSES, n)
-    return pl.DataFrame({
-        "order_id": [f"O{i:04d}" for i in range(n)],
-        "channel_id": "tmall",
-        "customer_id": [None if i % 17 == 0 else f"C{c:03d}" for i, c in enumerate(rng.integers(0, 150, n))],
-        "member_tier": rng.choice(["none", "silver", "gold", "vip"], n),
-        "status": status,
-        "created_at": [AS_OF - timedelta(days=10) + timedelta(minutes=int(m)) for m in minutes],
-        "paid_at": [None if s == "created" else AS_OF - timedelta(days=10) + timedelta(minutes=int(m) + 5)
-                    for s, m in zip(status, minutes, strict=True)],
-        "updated_at": AS_OF,
-        "ship_method": "express",
-        "ship_region": "CN-SH",
-        "location_id": [None if s in ("created", "paid") or rng.random() < 0.3 else "W" for s in status],
-    })
+    return pl.DataFrame(
+        {
+            "order_id": [f"O{i:04d}" for i in range(n)],
+            "channel_id": "tmall",
+            "customer_id": [None if i % 17 == 0 else f"C{c:03d}" for i, c in enumerate(rng.integers(0, 150, n))],
+            "member_tier": rng.choice(["none", "silver", "gold", "vip"], n),
+            "status": status,
+            "created_at": [AS_OF - timedelta(days=10) + timedelta(minutes=int(m)) for m in minutes],
+            "paid_at": [
+                None if s == "created" else AS_OF - timedelta(days=10) + timedelta(minutes=int(m) + 5)
+                for s, m in zip(status, minutes, strict=True)
+            ],
+            "updated_at": AS_OF,
+            "ship_method": "express",
+            "ship_region": "CN-SH",
+            "location_id": [None if s in ("created", "paid") or rng.random() < 0.3 else "W" for s in status],
+        }
+    )
 
 
 @pytest.fixture
 def warehouse() -> tuple[duckdb.DuckDBPyConnection, pl.DataFrame]:
     orders = history()
-    lines = pl.DataFrame({"order_id": [o for o in orders["order_id"] for _ in range(2)], "line_no": [1, 2] * orders.height,
-                          "sku": "X", "qty": 1})
+    lines = pl.DataFrame(
+        {
+            "order_id": [o for o in orders["order_id"] for _ in range(2)],
+            "line_no": [1, 2] * orders.height,
+            "sku": "X",
+            "qty": 1,
+        }
+    )
     con = duckdb.connect()
     con.execute("create schema staging")
     con.register("o", orders.to_arrow())

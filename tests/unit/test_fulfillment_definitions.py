@@ -12,15 +12,26 @@ from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.warehouse import WAREHOUSE_POOL
 
 FULFILLMENT_KEYS = {
-    "marts/fulfillment_plan", "marts/fulfillment_replay_plan", "marts/wms_outbound_documents",
-    "marts/wms_inbound_documents", "marts/interception_list", "marts/fulfillment_kpis",
+    "marts/fulfillment_plan",
+    "marts/fulfillment_replay_plan",
+    "marts/wms_outbound_documents",
+    "marts/wms_inbound_documents",
+    "marts/interception_list",
+    "marts/fulfillment_kpis",
 }
 
 
 def test_fulfillment_assets_depend_on_existing_dbt_models() -> None:
     subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR)],
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
         check=True,
     )
     from pipelines.definitions import defs
@@ -33,5 +44,8 @@ def test_fulfillment_assets_depend_on_existing_dbt_models() -> None:
     for key in FULFILLMENT_KEYS:
         parents = graph.get(dg.AssetKey.from_user_string(key)).parent_keys
         assert parents and parents <= materializable, key
-    assert dg.AssetKey(["marts", "inventory_scheduling_layer"]) in graph.get(dg.AssetKey(["marts", "fulfillment_plan"])).parent_keys
+    assert (
+        dg.AssetKey(["marts", "inventory_scheduling_layer"])
+        in graph.get(dg.AssetKey(["marts", "fulfillment_plan"])).parent_keys
+    )
     assert all(asset.op.pool == WAREHOUSE_POOL for asset in fulfillment_assets)

@@ -18,7 +18,8 @@ def orders(*rows: tuple[str, str, str, int, str]) -> pl.DataFrame:
     """(order_id, customer_id, tier, day offset, status)"""
     return pl.DataFrame(
         [(o, c, t, D0 + timedelta(days=d), s) for o, c, t, d, s in rows],
-        schema=["order_id", "customer_id", "member_tier", "paid_at", "status"], orient="row",
+        schema=["order_id", "customer_id", "member_tier", "paid_at", "status"],
+        orient="row",
     )
 
 
@@ -44,8 +45,10 @@ def test_exactly_30_days_apart_is_outside_the_window() -> None:
 
 def test_non_members_and_uncounted_statuses_get_nothing() -> None:
     frame = orders(
-        ("N1", "C2", "none", 0, "paid"), ("N2", "C2", "none", 1, "paid"),
-        ("X1", "C3", "vip", 0, "cancelled"), ("X2", "C3", "vip", 1, "paid"),  # the cancelled one does not count
+        ("N1", "C2", "none", 0, "paid"),
+        ("N2", "C2", "none", 1, "paid"),
+        ("X1", "C3", "vip", 0, "cancelled"),
+        ("X2", "C3", "vip", 1, "paid"),  # the cancelled one does not count
     )
     assert gifted(frame) == []
 
@@ -64,7 +67,9 @@ def test_first_matching_rule_wins_and_no_rules_means_no_gifts() -> None:
 
 def test_rules_load_from_yaml_and_bad_rules_are_named(tmp_path: Path) -> None:
     rules = load_rules(DEFAULT_RULES_FILE)
-    assert [(r.name, r.nth_order, r.window_days, r.gift_sku) for r in rules] == [("second_order_within_30_days", 2, 30, "BC0029")]
+    assert [(r.name, r.nth_order, r.window_days, r.gift_sku) for r in rules] == [
+        ("second_order_within_30_days", 2, 30, "BC0029")
+    ]
     bad = tmp_path / "rules.yml"
     bad.write_text("rules:\n  - name: oops\n    gift_sku: G\n    colour: red\n")
     with pytest.raises(ValueError, match="rule #1 \\('oops'\\)"):

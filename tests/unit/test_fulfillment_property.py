@@ -18,7 +18,9 @@ SKUS = ("X", "Y", "Z", "Z2", "G")  # Z -> Z2 successor, G = X + 2 Y
 CATALOG = Catalog(frozenset(SKUS), successors={"Z": "Z2"}, bundles={"G": (("X", 1), ("Y", 2))})
 STOCK_SKUS = ("X", "Y", "Z", "Z2")
 
-lot = st.tuples(st.sampled_from(LOCS), st.sampled_from(STOCK_SKUS), st.one_of(st.none(), st.integers(-10, 500)), st.integers(0, 6))
+lot = st.tuples(
+    st.sampled_from(LOCS), st.sampled_from(STOCK_SKUS), st.one_of(st.none(), st.integers(-10, 500)), st.integers(0, 6)
+)
 line = st.tuples(st.sampled_from(SKUS), st.integers(1, 4))
 order = st.tuples(
     st.lists(line, min_size=1, max_size=3),
@@ -33,8 +35,12 @@ order = st.tuples(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     lots=st.lists(lot, max_size=25),
-    claims=st.dictionaries(st.tuples(st.sampled_from(LOCS), st.sampled_from(STOCK_SKUS)), st.integers(0, 8), max_size=6),
-    cap_cut=st.dictionaries(st.tuples(st.sampled_from(LOCS), st.sampled_from(STOCK_SKUS)), st.integers(0, 4), max_size=4),
+    claims=st.dictionaries(
+        st.tuples(st.sampled_from(LOCS), st.sampled_from(STOCK_SKUS)), st.integers(0, 8), max_size=6
+    ),
+    cap_cut=st.dictionaries(
+        st.tuples(st.sampled_from(LOCS), st.sampled_from(STOCK_SKUS)), st.integers(0, 4), max_size=4
+    ),
     orders=st.lists(order, max_size=12),
 )
 def test_routing_never_assigns_more_than_sales_available(lots, claims, cap_cut, orders) -> None:
@@ -53,8 +59,18 @@ def test_routing_never_assigns_more_than_sales_available(lots, claims, cap_cut, 
     network = Network(locations, {"R1": (0.0, 0.0), "R2": (0.0, 3.0)})
     t0 = datetime(2025, 11, 29)
     orders_ = [
-        Order(f"O{i}", "c", "express", region, tuple(OrderLine(j + 1, s, q) for j, (s, q) in enumerate(lines)), tier,
-              t0 + timedelta(minutes=minute), None, min_days, Gift("g", "X", 1) if gift else None)
+        Order(
+            f"O{i}",
+            "c",
+            "express",
+            region,
+            tuple(OrderLine(j + 1, s, q) for j, (s, q) in enumerate(lines)),
+            tier,
+            t0 + timedelta(minutes=minute),
+            None,
+            min_days,
+            Gift("g", "X", 1) if gift else None,
+        )
         for i, (lines, tier, minute, min_days, region, gift) in enumerate(orders)
     ]
     plan = plan_frame(plan_orders(orders_, book, network, CATALOG))
@@ -69,7 +85,9 @@ def test_routing_never_assigns_more_than_sales_available(lots, claims, cap_cut, 
     for oid, days in plan.filter(plan["status"] == "allocated").select("order_id", "shelf_life_days_left").iter_rows():
         assert days is None or days >= min_days[oid]
     per_unit = {o.order_id: {ln.line_no: ln for ln in o.lines} for o in orders_}
-    for (oid, line_no, kind), group in plan.filter(plan["status"] == "allocated").group_by("order_id", "line_no", "line_kind"):
+    for (oid, line_no, kind), group in plan.filter(plan["status"] == "allocated").group_by(
+        "order_id", "line_no", "line_kind"
+    ):
         if kind == "order":
             ln = per_unit[oid][line_no]
             assert group["qty"].sum() == sum(q for _, q in CATALOG.components(ln.sku)) * ln.qty

@@ -33,10 +33,28 @@ def book(stock: dict[tuple[str, str], int | list[tuple[str, int | None, int]]], 
     return StockBook.build(lots, available, claims)
 
 
-def order(order_id: str, *lines: tuple[str, int], tier="none", paid=T0, region="R1", method="express",
-          min_days=0, gift: Gift | None = None) -> Order:
-    return Order(order_id, "tmall", method, region, tuple(OrderLine(i + 1, s, q) for i, (s, q) in enumerate(lines)),
-                 tier, paid, f"C-{order_id}", min_days, gift)
+def order(
+    order_id: str,
+    *lines: tuple[str, int],
+    tier="none",
+    paid=T0,
+    region="R1",
+    method="express",
+    min_days=0,
+    gift: Gift | None = None,
+) -> Order:
+    return Order(
+        order_id,
+        "tmall",
+        method,
+        region,
+        tuple(OrderLine(i + 1, s, q) for i, (s, q) in enumerate(lines)),
+        tier,
+        paid,
+        f"C-{order_id}",
+        min_days,
+        gift,
+    )
 
 
 def run(orders, stock, locations, catalog=None, claims=None, inbound=None) -> pl.DataFrame:
@@ -72,7 +90,10 @@ def test_partial_stock_at_the_nearest_sends_the_whole_order_farther() -> None:
 def test_fewest_splits_prefers_one_farther_location_over_two_near_ones() -> None:
     stock = {("A", "X"): 1, ("B", "Y"): 1, ("C", "X"): 1, ("C", "Y"): 1}
     plan = run([order("O1", ("X", 1), ("Y", 1))], stock, [loc("A", 1.0), loc("B", 2.0), loc("C", 3.0)])
-    assert rows(plan, "line_no", "location_id", "reason") == [(1, "C", R.NEXT_NEAREST_LOCATION), (2, "C", R.NEXT_NEAREST_LOCATION)]
+    assert rows(plan, "line_no", "location_id", "reason") == [
+        (1, "C", R.NEXT_NEAREST_LOCATION),
+        (2, "C", R.NEXT_NEAREST_LOCATION),
+    ]
 
 
 def test_split_goes_first_to_the_location_that_fills_most_lines() -> None:
@@ -80,8 +101,10 @@ def test_split_goes_first_to_the_location_that_fills_most_lines() -> None:
     stock = {("A", "X"): 1, ("A", "W"): 1, ("B", "X"): 1, ("B", "Y"): 1, ("B", "Z"): 1}
     plan = run([order("O1", ("X", 1), ("Y", 1), ("Z", 1), ("W", 1))], stock, [loc("A", 1.0), loc("B", 2.0)])
     assert rows(plan, "line_no", "location_id", "reason") == [
-        (1, "B", R.SPLIT_ACROSS_LOCATIONS), (2, "B", R.SPLIT_ACROSS_LOCATIONS),
-        (3, "B", R.SPLIT_ACROSS_LOCATIONS), (4, "A", R.SPLIT_ACROSS_LOCATIONS),
+        (1, "B", R.SPLIT_ACROSS_LOCATIONS),
+        (2, "B", R.SPLIT_ACROSS_LOCATIONS),
+        (3, "B", R.SPLIT_ACROSS_LOCATIONS),
+        (4, "A", R.SPLIT_ACROSS_LOCATIONS),
     ]
 
 
@@ -90,7 +113,10 @@ def test_a_line_no_single_location_can_fill_is_spread_nearest_first() -> None:
     # B alone can fill it: whole line from B
     assert rows(plan, "location_id", "qty") == [("B", 3)]
     plan = run([order("O1", ("X", 6))], {("A", "X"): 2, ("B", "X"): 5}, [loc("A", 1.0), loc("B", 2.0)])
-    assert rows(plan, "location_id", "qty", "reason") == [("A", 2, R.SPLIT_ACROSS_LOCATIONS), ("B", 4, R.SPLIT_ACROSS_LOCATIONS)]
+    assert rows(plan, "location_id", "qty", "reason") == [
+        ("A", 2, R.SPLIT_ACROSS_LOCATIONS),
+        ("B", 4, R.SPLIT_ACROSS_LOCATIONS),
+    ]
 
 
 def test_insufficient_stock_is_not_allocated_and_says_what_is_inbound() -> None:
@@ -108,10 +134,15 @@ def test_no_covering_location_for_region_or_ship_method() -> None:
 
 def test_unknown_sku_and_missing_delivery_info() -> None:
     catalog = Catalog(frozenset({"X"}))
-    plan = run([order("O1", ("X", 1), ("NOPE", 1)), order("O2", ("X", 1), region=None)], {("A", "X"): 5},
-               [loc("A", 1.0)], catalog)
+    plan = run(
+        [order("O1", ("X", 1), ("NOPE", 1)), order("O2", ("X", 1), region=None)],
+        {("A", "X"): 5},
+        [loc("A", 1.0)],
+        catalog,
+    )
     assert rows(plan, "order_id", "line_no", "status", "reason") == [
-        ("O1", 1, "allocated", R.NEAREST_LOCATION), ("O1", 2, "unallocated", R.UNKNOWN_SKU),
+        ("O1", 1, "allocated", R.NEAREST_LOCATION),
+        ("O1", 2, "unallocated", R.UNKNOWN_SKU),
         ("O2", 1, "unallocated", R.MISSING_DELIVERY_INFO),
     ]
 
@@ -124,10 +155,14 @@ def test_fefo_within_the_channels_minimum_shelf_life() -> None:
 
 
 def test_shelf_life_excludes_short_lots_and_says_so() -> None:
-    plan = run([order("O1", ("X", 3), min_days=180)], {("A", "X"): [("L100", 100, 5), ("L400", 400, 2)]}, [loc("A", 1.0)])
+    plan = run(
+        [order("O1", ("X", 3), min_days=180)], {("A", "X"): [("L100", 100, 5), ("L400", 400, 2)]}, [loc("A", 1.0)]
+    )
     assert rows(plan, "status", "reason") == [("unallocated", R.SHELF_LIFE)]
     assert "A have 7 free but only 2 that fresh" in plan["reason_detail"][0]
-    plan = run([order("O1", ("X", 2), min_days=180)], {("A", "X"): [("L100", 100, 5), ("L400", 400, 2)]}, [loc("A", 1.0)])
+    plan = run(
+        [order("O1", ("X", 2), min_days=180)], {("A", "X"): [("L100", 100, 5), ("L400", 400, 2)]}, [loc("A", 1.0)]
+    )
     assert rows(plan, "lot_no", "qty") == [("L400", 2)]
 
 
@@ -155,7 +190,11 @@ def test_successor_chain_fills_a_short_sku_and_records_it() -> None:
     catalog = Catalog(frozenset({"A", "B", "C"}), successors={"A": "B", "B": "C"})
     stock = {("L", "A"): 1, ("L", "B"): 1, ("L", "C"): 5}
     plan = run([order("O1", ("A", 4))], stock, [loc("L", 1.0)], catalog)
-    assert rows(plan, "ordered_sku", "sku", "qty", "substituted_from") == [("A", "A", 1, None), ("A", "B", 1, "A"), ("A", "C", 2, "A")]
+    assert rows(plan, "ordered_sku", "sku", "qty", "substituted_from") == [
+        ("A", "A", 1, None),
+        ("A", "B", 1, "A"),
+        ("A", "C", 2, "A"),
+    ]
     assert "filled with successor (A->B, A->C)" in plan["reason_detail"][0]
 
 
@@ -167,7 +206,11 @@ def test_bundle_takes_components_fefo_and_expires_with_its_earliest_lot() -> Non
     catalog = Catalog(frozenset({"G", "X", "Y"}), bundles={"G": (("X", 1), ("Y", 2))})
     stock = {("A", "X"): [("X1", 400, 5)], ("A", "Y"): [("Y1", 120, 1), ("Y2", 500, 10)]}
     plan = run([order("O1", ("G", 1))], stock, [loc("A", 1.0)], catalog)
-    assert rows(plan, "ordered_sku", "component_sku", "lot_no", "qty") == [("G", "X", "X1", 1), ("G", "Y", "Y1", 1), ("G", "Y", "Y2", 1)]
+    assert rows(plan, "ordered_sku", "component_sku", "lot_no", "qty") == [
+        ("G", "X", "X1", 1),
+        ("G", "Y", "Y1", 1),
+        ("G", "Y", "Y2", 1),
+    ]
     assert set(plan["bundle_expiry_date"]) == {date(2026, 3, 29)}  # the Y1 lot, 120 days after as_of
 
 
@@ -178,10 +221,17 @@ def test_bundle_and_single_compete_for_the_last_unit_higher_tier_wins() -> None:
     silver_single = order("O2", ("X", 1), tier="silver", paid=datetime(2025, 11, 29, 8))
     plan = run([silver_single, gold_bundle], stock, [loc("A", 1.0)], catalog)
     assert rows(plan.unique(["order_id", "line_no"]), "order_id", "status", "reason") == [
-        ("O1", "allocated", R.NEAREST_LOCATION), ("O2", "unallocated", R.INSUFFICIENT_STOCK)]
+        ("O1", "allocated", R.NEAREST_LOCATION),
+        ("O2", "unallocated", R.INSUFFICIENT_STOCK),
+    ]
     # a bundle that cannot be completed takes nothing: the single gets the unit
-    plan = run([order("O1", ("G", 1), tier="silver"), order("O2", ("X", 1), tier="gold")], stock, [loc("A", 1.0)], catalog)
-    assert rows(plan.unique(["order_id", "line_no"]), "order_id", "status") == [("O2", "allocated"), ("O1", "unallocated")]
+    plan = run(
+        [order("O1", ("G", 1), tier="silver"), order("O2", ("X", 1), tier="gold")], stock, [loc("A", 1.0)], catalog
+    )
+    assert rows(plan.unique(["order_id", "line_no"]), "order_id", "status") == [
+        ("O2", "allocated"),
+        ("O1", "unallocated"),
+    ]
 
 
 def test_vip_first_then_earliest_paid_then_order_id() -> None:
@@ -194,15 +244,24 @@ def test_vip_first_then_earliest_paid_then_order_id() -> None:
     ]
     plan = run(orders, stock, [loc("A", 1.0)])
     assert rows(plan, "order_id", "status", "priority_rank") == [
-        ("O2", "allocated", 1), ("O3", "allocated", 2), ("O4", "unallocated", 3), ("O1", "unallocated", 4)]
+        ("O2", "allocated", 1),
+        ("O3", "allocated", 2),
+        ("O4", "unallocated", 3),
+        ("O1", "unallocated", 4),
+    ]
 
 
 def test_gift_ships_with_the_order_when_in_stock() -> None:
     gift = Gift("second_order", "GIFT", 1)
-    plan = run([order("O1", ("X", 1), gift=gift)], {("A", "X"): 1, ("A", "GIFT"): 3, ("B", "GIFT"): 3},
-               [loc("A", 1.0), loc("B", 0.5, methods=("pickup",))])
+    plan = run(
+        [order("O1", ("X", 1), gift=gift)],
+        {("A", "X"): 1, ("A", "GIFT"): 3, ("B", "GIFT"): 3},
+        [loc("A", 1.0), loc("B", 0.5, methods=("pickup",))],
+    )
     assert rows(plan, "line_no", "line_kind", "sku", "location_id", "reason") == [
-        (1, "order", "X", "A", R.NEAREST_LOCATION), (2, "gift", "GIFT", "A", R.GIFT_ADDED)]
+        (1, "order", "X", "A", R.NEAREST_LOCATION),
+        (2, "gift", "GIFT", "A", R.GIFT_ADDED),
+    ]
 
 
 def test_gift_and_paid_line_compete_for_the_last_unit_paid_line_wins() -> None:
@@ -211,8 +270,10 @@ def test_gift_and_paid_line_compete_for_the_last_unit_paid_line_wins() -> None:
     orders = [order("O1", ("Y", 1), tier="vip", gift=gift), order("O2", ("X", 1), tier="none")]
     plan = run(orders, {("A", "X"): 1, ("A", "Y"): 5}, [loc("A", 1.0)])
     assert rows(plan, "order_id", "line_kind", "status", "reason") == [
-        ("O1", "order", "allocated", R.NEAREST_LOCATION), ("O1", "gift", "unallocated", R.GIFT_OUT_OF_STOCK),
-        ("O2", "order", "allocated", R.NEAREST_LOCATION)]
+        ("O1", "order", "allocated", R.NEAREST_LOCATION),
+        ("O1", "gift", "unallocated", R.GIFT_OUT_OF_STOCK),
+        ("O2", "order", "allocated", R.NEAREST_LOCATION),
+    ]
 
 
 def test_gift_of_an_unrouted_order_is_not_added() -> None:

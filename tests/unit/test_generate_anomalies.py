@@ -24,14 +24,18 @@ def read(brand: Path, source: str) -> pl.DataFrame:
     files = sorted((brand / "landing" / source).glob("*"))
     if files[0].suffix == ".parquet":
         return pl.concat([pl.read_parquet(p) for p in files])
-    return pl.concat([pl.read_csv(p, try_parse_dates=True, infer_schema_length=None) for p in files], how="vertical_relaxed")
+    return pl.concat(
+        [pl.read_csv(p, try_parse_dates=True, infer_schema_length=None) for p in files], how="vertical_relaxed"
+    )
 
 
 @pytest.fixture(scope="module")
 def data(brand: Path) -> dict[str, pl.DataFrame]:
     names = ("orders", "settlements", "wms_movements", "wms_snapshots", "locations", "products")
     frames = {n: read(brand, n) for n in names}
-    frames["truth"] = pl.read_csv(brand / "truth" / "anomalies.csv", try_parse_dates=True, schema_overrides={"amount": pl.Float64})
+    frames["truth"] = pl.read_csv(
+        brand / "truth" / "anomalies.csv", try_parse_dates=True, schema_overrides={"amount": pl.Float64}
+    )
     frames["latest"] = frames["orders"].sort("updated_at").group_by("order_id").last()
     return frames
 
@@ -46,7 +50,13 @@ def test_every_class_is_present_at_about_its_rate(brand: Path, data: dict[str, p
     assert set(counts["anomaly_class"]) == set(ANOMALY_RATES)
     sales = data["settlements"].filter(pl.col("type") == "sale").height
     shipped = data["wms_movements"].filter(pl.col("doc_type") == "outbound")["doc_id"].n_unique()
-    wh_days = data["wms_snapshots"].filter(pl.col("location_id").str.starts_with("WH-")).select("as_of", "location_id").unique().height
+    wh_days = (
+        data["wms_snapshots"]
+        .filter(pl.col("location_id").str.starts_with("WH-"))
+        .select("as_of", "location_id")
+        .unique()
+        .height
+    )
     denominators = {"stock_count_drift": wh_days, "shipped_after_cancel": shipped}
     for name, rate in ANOMALY_RATES.items():
         expected = max(1.0, rate.rate * denominators.get(name, sales))
@@ -69,7 +79,11 @@ def test_missing_and_duplicate_settlements(data: dict[str, pl.DataFrame]) -> Non
     assert not set(missing["order_id"]) & set(st["order_id"])
     assert set(latest.filter(pl.col("order_id").is_in(missing["order_id"].implode()))["status"]) == {"delivered"}
     dup = by_class(data, "duplicate_settlement")
-    sales = st.filter(pl.col("type") == "sale").group_by("order_id").agg(pl.len(), pl.col("net_amount").n_unique().alias("amounts"))
+    sales = (
+        st.filter(pl.col("type") == "sale")
+        .group_by("order_id")
+        .agg(pl.len(), pl.col("net_amount").n_unique().alias("amounts"))
+    )
     twice = sales.filter(pl.col("len") == 2)
     assert set(twice["order_id"]) == set(dup["order_id"]) and (twice["amounts"] == 1).all()
 
@@ -78,7 +92,16 @@ def test_amounts_and_fee_rates(data: dict[str, pl.DataFrame]) -> None:
     st = data["settlements"]
     fees = pl.read_csv(FEE_SCHEDULE)
     rows = st.join(fees, on="channel_id").with_columns(
-        (pl.col("gross_amount") - pl.col("commission") - pl.col("payment_fee") - pl.col("shipping_fee") + pl.col("subsidy") - pl.col("net_amount")).abs().alias("gap"),
+        (
+            pl.col("gross_amount")
+            - pl.col("commission")
+            - pl.col("payment_fee")
+            - pl.col("shipping_fee")
+            + pl.col("subsidy")
+            - pl.col("net_amount")
+        )
+        .abs()
+        .alias("gap"),
         (pl.col("commission") - (pl.col("gross_amount") * pl.col("commission_rate"))).abs().alias("fee_gap"),
     )
     mismatch = rows.filter(pl.col("gap") > pl.col("amount_tolerance"))

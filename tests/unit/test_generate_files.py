@@ -18,7 +18,11 @@ from pipelines.ingest.validate import ROW
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +63,10 @@ def test_formats_are_as_delivered_by_each_system(brand: Path) -> None:
     suffixes = {name: {p.suffix for p in landing_files(brand / "landing" / name)} for name in SOURCES}
     assert suffixes["wms_movements"] == suffixes["wms_snapshots"] == {".parquet"}
     assert suffixes["transfers"] == {".jsonl"}
-    assert all(suffixes[n] == {".csv"} for n in ("orders", "order_lines", "settlements", "products", "inbound_asn", "stock_locks"))
+    assert all(
+        suffixes[n] == {".csv"}
+        for n in ("orders", "order_lines", "settlements", "products", "inbound_asn", "stock_locks")
+    )
     # orders one file per month; settlements one per channel and month
     assert len(landing_files(brand / "landing" / "orders")) == 2
     assert len(landing_files(brand / "landing" / "settlements")) == 8 * 2
@@ -72,13 +79,21 @@ def test_every_row_passes_ingestion_checks(brand: Path) -> None:
     known = {}
     for name in ("products", "locations", "channels"):
         known[name] = check_deliveries(SOURCES[name], folder_deliveries(brand / "landing" / name), now)[0]
-    refs = {"sku": known["products"]["sku"], "location_id": known["locations"]["location_id"],
-            "channel_id": known["channels"]["channel_id"], "from_location": known["locations"]["location_id"],
-            "to_location": known["locations"]["location_id"], "bundle_sku": known["products"]["sku"],
-            "component_sku": known["products"]["sku"]}
+    refs = {
+        "sku": known["products"]["sku"],
+        "location_id": known["locations"]["location_id"],
+        "channel_id": known["channels"]["channel_id"],
+        "from_location": known["locations"]["location_id"],
+        "to_location": known["locations"]["location_id"],
+        "bundle_sku": known["products"]["sku"],
+        "component_sku": known["products"]["sku"],
+    }
     for name, source in SOURCES.items():
         rows, quarantine = check_deliveries(
-            source, folder_deliveries(brand / "landing" / name), now, {c: refs[c] for c in source.references if c in refs}
+            source,
+            folder_deliveries(brand / "landing" / name),
+            now,
+            {c: refs[c] for c in source.references if c in refs},
         )
         assert quarantine.height == 0, (name, quarantine.head(3))
         assert rows.height > 0, name

@@ -41,11 +41,15 @@ def test_default_network_has_a_bonded_warehouse_stores_and_a_shared_site(default
 def test_default_channels_and_supply_rules(default: dict[str, pl.DataFrame]) -> None:
     channels, rules = default["channels"], default["supply_rules"]
     assert channels.height >= 8
-    assert {"Tmall", "JD", "Douyin", "Xiaohongshu", "Shopee", "Lazada", "WeChat Mini Program", "Offline POS"} <= set(channels["platform"])
+    assert {"Tmall", "JD", "Douyin", "Xiaohongshu", "Shopee", "Lazada", "WeChat Mini Program", "Offline POS"} <= set(
+        channels["platform"]
+    )
     own = channels.filter(pl.col("kind") == "self_operated")["channel_id"].to_list()
     assert sorted(own) == ["pos", "wechat_cloud"]
     assert set(rules["channel_id"]) == set(channels["channel_id"])
-    assert rules.filter(pl.col("channel_id").is_in(["shopee_sg", "lazada_my"]))["location_id"].unique().to_list() == ["WH-BONDED"]
+    assert rules.filter(pl.col("channel_id").is_in(["shopee_sg", "lazada_my"]))["location_id"].unique().to_list() == [
+        "WH-BONDED"
+    ]
     assert rules["max_ratio"].is_between(0, 1).all()
 
 

@@ -20,8 +20,13 @@ def brand(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def read_csvs(brand: Path, source: str) -> pl.DataFrame:
-    return pl.concat([pl.read_csv(p, try_parse_dates=True, infer_schema_length=None) for p in sorted((brand / "landing" / source).glob("*.csv"))],
-                     how="vertical_relaxed")
+    return pl.concat(
+        [
+            pl.read_csv(p, try_parse_dates=True, infer_schema_length=None)
+            for p in sorted((brand / "landing" / source).glob("*.csv"))
+        ],
+        how="vertical_relaxed",
+    )
 
 
 def test_every_status_occurs_and_some_orders_come_in_two_versions(brand: Path) -> None:
@@ -32,7 +37,12 @@ def test_every_status_occurs_and_some_orders_come_in_two_versions(brand: Path) -
     again = versions.filter(pl.col("len") > 1)
     assert again.height > 0.02 * versions.height and (again["times"] == again["len"]).all()
     assert (orders["updated_at"] >= orders["created_at"]).all()
-    assert latest.filter(pl.col("status").is_in(["allocated", "shipped", "delivered", "returned"]))["location_id"].null_count() == 0
+    assert (
+        latest.filter(pl.col("status").is_in(["allocated", "shipped", "delivered", "returned"]))[
+            "location_id"
+        ].null_count()
+        == 0
+    )
     assert set(latest["member_tier"]) == {"none", "silver", "gold", "vip"}
     assert set(latest["ship_method"]) == {"express", "same_city", "pickup"}
     assert {"SG", "MY", "CN-GD"} <= set(latest["ship_region"])
@@ -66,8 +76,10 @@ def test_payouts_follow_the_schedule_and_refunds_are_negative(brand: Path) -> No
     assert refunds.height > 0 and (refunds["net_amount"] < 0).all()
     sales = st.filter(pl.col("type") == "sale")
     assert (sales["net_amount"] <= sales["gross_amount"] + sales["subsidy"]).all()
-    assert (sales.filter(pl.col("subsidy") > 0).height > 0)
+    assert sales.filter(pl.col("subsidy") > 0).height > 0
     orders = read_csvs(brand, "orders").sort("updated_at").group_by("order_id").last()
-    settled = orders.join(sales, on="order_id").filter((pl.col("channel_id") == "tmall") & (pl.col("status") == "delivered"))
+    settled = orders.join(sales, on="order_id").filter(
+        (pl.col("channel_id") == "tmall") & (pl.col("status") == "delivered")
+    )
     lag = (settled["settled_at"] - settled["updated_at"]).dt.total_days()
     assert settled.height > 100 and lag.min() >= 9  # Tmall pays 10 days after delivery (fee schedule)

@@ -31,13 +31,26 @@ def test_the_ledger_never_goes_negative(brand: Path) -> None:
         pl.col("qty_delta").cum_sum().over("location_id", "lot_no", "bin", "status").alias("balance")
     )
     assert running["balance"].min() >= 0
-    assert set(moves["doc_type"]) == {"opening", "inbound", "outbound", "transfer_out", "transfer_in", "adjustment", "status_change", "return"}
+    assert set(moves["doc_type"]) == {
+        "opening",
+        "inbound",
+        "outbound",
+        "transfer_out",
+        "transfer_in",
+        "adjustment",
+        "status_change",
+        "return",
+    }
 
 
 def test_the_ledger_replayed_per_warehouse_equals_the_true_end_stock(brand: Path) -> None:
     truth = pl.read_parquet(brand / "truth" / "stock_end.parquet")
     assert truth["qty"].min() > 0
-    replayed = landing(brand, "wms_movements").group_by("location_id", "sku", "status").agg(pl.col("qty_delta").sum().alias("qty"))
+    replayed = (
+        landing(brand, "wms_movements")
+        .group_by("location_id", "sku", "status")
+        .agg(pl.col("qty_delta").sum().alias("qty"))
+    )
     replayed = replayed.filter(pl.col("qty") != 0).sort("location_id", "sku", "status")
     warehouses = truth.filter(pl.col("location_id").str.starts_with("WH-")).sort("location_id", "sku", "status")
     assert replayed.rows() == warehouses.rows()
@@ -50,7 +63,9 @@ def test_store_end_stock_is_their_last_count_and_stores_have_no_ledger(brand: Pa
     assert not landing(brand, "wms_movements")["location_id"].str.starts_with("ST-").any()
     stores = snaps.filter(pl.col("location_id").str.starts_with("ST-"))
     last = stores.filter(pl.col("as_of") == pl.col("as_of").max().over("location_id"))
-    counted = last.group_by("location_id", "sku", "status").agg(pl.col("qty").sum()).sort("location_id", "sku", "status")
+    counted = (
+        last.group_by("location_id", "sku", "status").agg(pl.col("qty").sum()).sort("location_id", "sku", "status")
+    )
     expected = truth.filter(pl.col("location_id").str.starts_with("ST-")).sort("location_id", "sku", "status")
     assert counted.rows() == expected.rows() and counted.height > 0
 
@@ -59,13 +74,29 @@ def test_warehouse_counts_equal_the_ledger_except_the_injected_drift(brand: Path
     moves = landing(brand, "wms_movements")
     snaps = landing(brand, "wms_snapshots").filter(pl.col("location_id").str.starts_with("WH-"))
     days = snaps.select(pl.col("as_of").unique()).sort("as_of")["as_of"].to_list()
-    drift = pl.read_csv(brand / "truth" / "anomalies.csv", try_parse_dates=True).filter(pl.col("anomaly_class") == "stock_count_drift")
+    drift = pl.read_csv(brand / "truth" / "anomalies.csv", try_parse_dates=True).filter(
+        pl.col("anomaly_class") == "stock_count_drift"
+    )
     found = []
     for as_of in days[::7] + [d for d in days if d.date() in set(drift["business_date"])]:
-        ledger = moves.filter(pl.col("occurred_at") <= as_of).group_by("location_id", "sku").agg(pl.col("qty_delta").sum().alias("ledger"))
-        count = snaps.filter(pl.col("as_of") == as_of).group_by("location_id", "sku").agg(pl.col("qty").sum().alias("count"))
-        diff = ledger.join(count, on=["location_id", "sku"], how="full", coalesce=True).fill_null(0).filter(pl.col("ledger") != pl.col("count"))
-        found += [(r["location_id"], r["sku"], as_of.date(), r["count"] - r["ledger"]) for r in diff.iter_rows(named=True)]
+        ledger = (
+            moves.filter(pl.col("occurred_at") <= as_of)
+            .group_by("location_id", "sku")
+            .agg(pl.col("qty_delta").sum().alias("ledger"))
+        )
+        count = (
+            snaps.filter(pl.col("as_of") == as_of)
+            .group_by("location_id", "sku")
+            .agg(pl.col("qty").sum().alias("count"))
+        )
+        diff = (
+            ledger.join(count, on=["location_id", "sku"], how="full", coalesce=True)
+            .fill_null(0)
+            .filter(pl.col("ledger") != pl.col("count"))
+        )
+        found += [
+            (r["location_id"], r["sku"], as_of.date(), r["count"] - r["ledger"]) for r in diff.iter_rows(named=True)
+        ]
     expected = [(r["location_id"], r["sku"], r["business_date"], int(r["amount"])) for r in drift.iter_rows(named=True)]
     assert sorted(set(found)) == sorted(expected)
 

@@ -32,7 +32,9 @@ def ingest_products(tmp_path: Path, text: str):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     landing = tmp_path / "landing"
-    report = ingest_source(PRODUCTS, folder_deliveries(landing / "products", landing, PRODUCTS.columns), tmp_path / "raw", NOW)
+    report = ingest_source(
+        PRODUCTS, folder_deliveries(landing / "products", landing, PRODUCTS.columns), tmp_path / "raw", NOW
+    )
     return report, current_rows(PRODUCTS, tmp_path / "raw").sort("sku")
 
 
@@ -64,8 +66,11 @@ def test_an_unclosed_quote_loses_no_valid_line(tmp_path: Path) -> None:
 
 
 def test_a_quote_left_open_to_the_end_of_the_file(tmp_path: Path) -> None:
-    text = HEADER + "S1,Serum,skin,10,20\n" + 'S2,"Cream,skin,11,22\n' + "".join(
-        f"S{n},Item{n},skin,1{n},2{n}\n" for n in range(3, 7)
+    text = (
+        HEADER
+        + "S1,Serum,skin,10,20\n"
+        + 'S2,"Cream,skin,11,22\n'
+        + "".join(f"S{n},Item{n},skin,1{n},2{n}\n" for n in range(3, 7))
     )
     report, loaded = ingest_products(tmp_path, text)
     assert loaded["sku"].to_list() == ["S1", "S3", "S4", "S5", "S6"]
@@ -75,7 +80,9 @@ def test_a_quote_left_open_to_the_end_of_the_file(tmp_path: Path) -> None:
 
 def test_a_quote_closed_on_a_later_line_does_not_hide_that_line(tmp_path: Path) -> None:
     # read as CSV, lines 3-4 make one product named "Cream,skin,11,22\nS3,Toner": S3 would vanish
-    text = HEADER + "S1,Serum,skin,10,20\n" + 'S2,"Cream,skin,11,22\n' + 'S3,Toner",skin,12,24\n' + "S4,Mask,skin,13,26\n"
+    text = (
+        HEADER + "S1,Serum,skin,10,20\n" + 'S2,"Cream,skin,11,22\n' + 'S3,Toner",skin,12,24\n' + "S4,Mask,skin,13,26\n"
+    )
     report, loaded = ingest_products(tmp_path, text)
     assert loaded.select("sku", "name").rows() == [("S1", "Serum"), ("S3", 'Toner"'), ("S4", "Mask")]
     assert counts(report) == (4, 3, 1)
@@ -117,7 +124,7 @@ def test_a_shopify_style_export_with_multi_line_notes_and_addresses_loads(tmp_pa
     header = "order_id,channel_id,status,created_at,updated_at,note,shipping_address\r\n"
     text = (
         header
-        + "1001,shopify_us,paid,2025-11-01 10:00:00,2025-11-01 10:05:00,,\"1 Main St\r\nApt 4, Springfield, IL 62701\"\r\n"
+        + '1001,shopify_us,paid,2025-11-01 10:00:00,2025-11-01 10:05:00,,"1 Main St\r\nApt 4, Springfield, IL 62701"\r\n'
         + '1002,shopify_us,paid,2025-11-01 11:00:00,2025-11-01 11:05:00,"Gift wrap please.\r\nCard: ""Happy birthday, Mum!""\r\n",'
         + '"22 High St\r\nLondon"\r\n'
         + "1003,shopify_us,created,2025-11-01 12:00:00,2025-11-01 12:00:00,,9 Elm St\r\n"
@@ -127,13 +134,18 @@ def test_a_shopify_style_export_with_multi_line_notes_and_addresses_loads(tmp_pa
     path.write_bytes(text.encode())
     landing = tmp_path / "landing"
     orders = SOURCES["orders"]
-    report = ingest_source(orders, folder_deliveries(landing / "orders", landing, orders.columns), tmp_path / "raw", NOW)
+    report = ingest_source(
+        orders, folder_deliveries(landing / "orders", landing, orders.columns), tmp_path / "raw", NOW
+    )
     assert counts(report) == (3, 3, 0)
     assert current_rows(orders, tmp_path / "raw").sort("order_id")["order_id"].to_list() == ["1001", "1002", "1003"]
     frame = read_csv_with_rejects(path)
     assert frame.select(ROW, "order_id").rows() == [(1, "1001"), (3, "1002"), (7, "1003")]
     assert frame["note"].to_list() == [None, 'Gift wrap please.\r\nCard: "Happy birthday, Mum!"\r\n', None]
-    assert frame["shipping_address"].to_list()[:2] == ["1 Main St\r\nApt 4, Springfield, IL 62701", "22 High St\r\nLondon"]
+    assert frame["shipping_address"].to_list()[:2] == [
+        "1 Main St\r\nApt 4, Springfield, IL 62701",
+        "22 High St\r\nLondon",
+    ]
 
 
 def test_an_unclosed_quote_and_a_sound_multi_line_value_in_one_file(tmp_path: Path) -> None:
@@ -146,7 +158,12 @@ def test_an_unclosed_quote_and_a_sound_multi_line_value_in_one_file(tmp_path: Pa
         + "S5,Balm,skin,14,28\n"  # 7
     )
     report, loaded = ingest_products(tmp_path, text)
-    assert loaded.select("sku", "name").rows() == [("S1", "Serum"), ("S3", "Toner"), ("S4", "Gift set\nwith ribbon"), ("S5", "Balm")]
+    assert loaded.select("sku", "name").rows() == [
+        ("S1", "Serum"),
+        ("S3", "Toner"),
+        ("S4", "Gift set\nwith ribbon"),
+        ("S5", "Balm"),
+    ]
     assert counts(report) == (5, 4, 1)
     assert report.quarantine.select("row_number", "value").rows() == [(2, 'S2,"Cream,skin,11,22')]
     assert report.quarantine["reason"].item().startswith("malformed line: a quote left open at the end of line 3 ")
@@ -155,7 +172,9 @@ def test_an_unclosed_quote_and_a_sound_multi_line_value_in_one_file(tmp_path: Pa
 
 def test_a_multi_line_record_duckdb_refuses_is_quarantined_naming_its_lines(tmp_path: Path) -> None:
     path = tmp_path / "u.csv"
-    path.write_bytes((HEADER + "S1,Serum,skin,10,20\n").encode() + b'S2,"Gift \xff\nset",skin,1,2\n' + b"S3,Oil,skin,1,2\n")
+    path.write_bytes(
+        (HEADER + "S1,Serum,skin,10,20\n").encode() + b'S2,"Gift \xff\nset",skin,1,2\n' + b"S3,Oil,skin,1,2\n"
+    )
     frame = read_csv_with_rejects(path)
     assert frame.select(ROW, "sku").rows() == [(1, "S1"), (2, None), (4, "S3")]
     reason = frame.filter(pl.col(MALFORMED).is_not_null())[MALFORMED].item()
@@ -191,7 +210,9 @@ def test_row_numbers_are_line_numbers_around_blank_lines_and_other_bad_lines() -
 
 
 @pytest.mark.parametrize("chunk", [1, 5, 13, 64 * 2**20])
-def test_the_line_scan_does_not_depend_on_where_chunks_split_the_file(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+def test_the_line_scan_does_not_depend_on_where_chunks_split_the_file(
+    monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
     monkeypatch.setattr(readers, "_CHUNK", chunk)
     text = "a,b,c\n" + "x,1,y\n" + 'z,"2\n' + "\n" + "q,\u00e9\u00e9,w\n" + 'k,"3\u00e9,m\n' + "t,4,u\n"
     frame = _read(text)

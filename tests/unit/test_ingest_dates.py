@@ -35,7 +35,12 @@ def test_a_date_before_the_brands_history_is_quarantined_naming_it() -> None:
     rows = [
         order(order_id="O1"),
         order(order_id="O2", updated_at="1900-01-01 00:00:00"),
-        order(order_id="O3", created_at="1999-12-31 23:59:59", paid_at="1999-12-31 23:59:59", updated_at="2025-12-01 08:01:00"),
+        order(
+            order_id="O3",
+            created_at="1999-12-31 23:59:59",
+            paid_at="1999-12-31 23:59:59",
+            updated_at="2025-12-01 08:01:00",
+        ),
         order(order_id="O4", updated_at="2000-01-01 00:00:00"),  # the first day of the history is fine
     ]
     result = validate(frame(rows), ORDERS, "orders.csv", NOW)
@@ -81,7 +86,14 @@ def test_every_timestamp_of_something_that_happened_may_not_lie_in_the_future() 
 
 
 def test_planned_times_may_lie_ahead() -> None:
-    control = {"channel_id": "tmall", "sku": "X", "kind": "reserve", "qty": "5", "starts_at": "2026-11-11 00:00:00", "ends_at": "2099-01-01 00:00:00"}
+    control = {
+        "channel_id": "tmall",
+        "sku": "X",
+        "kind": "reserve",
+        "qty": "5",
+        "starts_at": "2026-11-11 00:00:00",
+        "ends_at": "2099-01-01 00:00:00",
+    }
     assert validate(frame([control]), SOURCES["channel_controls"], "c.csv", NOW).quarantine.height == 0
 
 
@@ -95,4 +107,3 @@ def test_the_earliest_date_is_configurable(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("OMNISTOCK_EARLIEST_DATE", "last year")
     with pytest.raises(ValueError, match="OMNISTOCK_EARLIEST_DATE must be a date"):
         earliest_date()
-

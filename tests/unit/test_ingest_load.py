@@ -39,11 +39,20 @@ def by_file(log: pl.DataFrame) -> dict[str, dict]:
 
 def test_a_later_updated_at_replaces_the_earlier_version_whatever_the_file_order(tmp_path: Path) -> None:
     # the later version arrives in the earlier-named file: out of order delivery
-    write(tmp_path / "landing/orders/a.csv", HEADER + "O1,tmall,c,none,shipped,2025-12-01 08:00:00,2025-12-01 08:01:00,2025-12-02 09:00:00,express,ZJ,W1\n")
-    write(tmp_path / "landing/orders/b.csv", HEADER + "O1,tmall,c,none,paid,2025-12-01 08:00:00,2025-12-01 08:01:00,2025-12-01 08:01:00,express,ZJ,\n")
+    write(
+        tmp_path / "landing/orders/a.csv",
+        HEADER + "O1,tmall,c,none,shipped,2025-12-01 08:00:00,2025-12-01 08:01:00,2025-12-02 09:00:00,express,ZJ,W1\n",
+    )
+    write(
+        tmp_path / "landing/orders/b.csv",
+        HEADER + "O1,tmall,c,none,paid,2025-12-01 08:00:00,2025-12-01 08:01:00,2025-12-01 08:01:00,express,ZJ,\n",
+    )
     report = ingest(tmp_path)
     assert current_rows(ORDERS, tmp_path / "raw").select("order_id", "status").rows() == [("O1", "shipped")]
-    assert report.log.select("rows_read", "rows_loaded", "rows_replaced", "rows_quarantined").rows() == [(1, 1, 0, 0), (1, 0, 1, 0)]
+    assert report.log.select("rows_read", "rows_loaded", "rows_replaced", "rows_quarantined").rows() == [
+        (1, 1, 0, 0),
+        (1, 0, 1, 0),
+    ]
 
 
 def test_a_file_delivered_twice_changes_nothing(tmp_path: Path) -> None:
@@ -60,7 +69,13 @@ def test_a_file_delivered_twice_changes_nothing(tmp_path: Path) -> None:
 
 def test_every_row_is_accounted_for(tmp_path: Path) -> None:
     landing = tmp_path / "landing/orders"
-    write(landing / "1.csv", HEADER + PAID.format(n=1, d=1) + PAID.format(n=2, d=1) + "O3,tmall,c,none,lost,2025-12-01 08:00:00,,2025-12-01 08:00:00,express,ZJ,\n")
+    write(
+        landing / "1.csv",
+        HEADER
+        + PAID.format(n=1, d=1)
+        + PAID.format(n=2, d=1)
+        + "O3,tmall,c,none,lost,2025-12-01 08:00:00,,2025-12-01 08:00:00,express,ZJ,\n",
+    )
     write(landing / "2.csv", HEADER + PAID.format(n=2, d=1) + PAID.format(n=4, d=1))
     write(landing / "3.csv", "order_id,amount\nO9,12\n")  # wrong columns
     write(landing / "4.csv", "")  # empty
@@ -86,7 +101,8 @@ def test_malformed_lines_are_quarantined_by_line_and_the_rest_loads(tmp_path: Pa
         HEADER
         + PAID.format(n=1, d=1)
         + "O2,tmall,c,none,paid,2025-12-01 08:00:00\n"  # cut short: an interrupted upload
-        + PAID.format(n=3, d=1).strip() + "W9,EXTRA\n"  # one field too many
+        + PAID.format(n=3, d=1).strip()
+        + "W9,EXTRA\n"  # one field too many
         + PAID.format(n=4, d=1),
     )
     report = ingest(tmp_path)
@@ -112,7 +128,12 @@ def test_events_land_in_their_own_day_whenever_they_arrive(tmp_path: Path) -> No
     late = ingest(tmp_path)
     assert first.days_written == ["2025-12-02", "2025-12-03"] and late.days_written == ["2025-12-01"]
     folder = tmp_path / "raw/orders"
-    assert sorted(p.name for p in folder.iterdir()) == ["_empty.parquet", "day=2025-12-01", "day=2025-12-02", "day=2025-12-03"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "_empty.parquet",
+        "day=2025-12-01",
+        "day=2025-12-02",
+        "day=2025-12-03",
+    ]
     assert pl.read_parquet(folder / "day=2025-12-01").get_column("order_id").to_list() == ["O0"]
 
 
@@ -155,7 +176,9 @@ def test_an_empty_source_reads_as_a_typed_empty_table(tmp_path: Path) -> None:
     report = ingest(tmp_path, "transfers")
     assert report.log.height == 0
     frame = pl.read_parquet(tmp_path / "raw/transfers/**/*.parquet")
-    assert frame.height == 0 and frame.columns[: len(SOURCES["transfers"].columns)] == list(SOURCES["transfers"].columns)
+    assert frame.height == 0 and frame.columns[: len(SOURCES["transfers"].columns)] == list(
+        SOURCES["transfers"].columns
+    )
 
 
 def test_the_fast_read_changes_nothing_but_speed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -180,7 +203,10 @@ def test_the_fast_read_changes_nothing_but_speed(tmp_path: Path, monkeypatch: py
     paths = {name: write(tmp_path / name / "order_lines/a.csv", text) for name, text in files.items()}
     taken = {name: readers._read_csv_plain(path, ",", source.columns) is not None for name, path in paths.items()}
     assert taken == {"clean": True, "messy": False, "gaps": True, "quoted": False, "crlf": True}
-    fast = {name: check_deliveries(source, folder_deliveries(path.parent, types=source.columns), NOW) for name, path in paths.items()}
+    fast = {
+        name: check_deliveries(source, folder_deliveries(path.parent, types=source.columns), NOW)
+        for name, path in paths.items()
+    }
     monkeypatch.setattr(readers, "_read_csv_plain", lambda *args: None)
     for name, path in paths.items():
         text = check_deliveries(source, folder_deliveries(path.parent, types=source.columns), NOW)
@@ -189,14 +215,23 @@ def test_the_fast_read_changes_nothing_but_speed(tmp_path: Path, monkeypatch: py
     rows, quarantine = fast["messy"]
     assert rows.select("order_id", "line_no", "qty").rows() == [("O1", 1, 12), ("O3", 5, 2)]
     assert quarantine.select("row_number", "column_name", "value").rows() == [
-        (2, "qty", "x"), (3, "qty", "-1"), (4, "qty", "1.5"), (5, "qty", "0x10"), (6, "qty", "1_000"), (7, "unit_price", "1_000"),
+        (2, "qty", "x"),
+        (3, "qty", "-1"),
+        (4, "qty", "1.5"),
+        (5, "qty", "0x10"),
+        (6, "qty", "1_000"),
+        (7, "unit_price", "1_000"),
     ]
     assert fast["gaps"][1].select("row_number", "column_name", "reason").rows() == [
         (2, "sku", "required value is missing"),
         (3, "qty", "required value is missing"),
     ]
     assert fast["quoted"][0].select("order_id", "sku").rows() == [("O1", "SKU1"), ("O1", "SKU, big")]
-    assert fast["clean"][0].select("qty", "unit_price", "discount").rows() == [(2, 10.5, 0.0), (1, 3.0, None), (5, 1000.0, 0.5)]
+    assert fast["clean"][0].select("qty", "unit_price", "discount").rows() == [
+        (2, 10.5, 0.0),
+        (1, 3.0, None),
+        (5, 1000.0, 0.5),
+    ]
 
 
 def test_a_file_is_plain_only_when_every_line_holds_every_field(tmp_path: Path) -> None:
@@ -276,7 +311,9 @@ def test_the_plain_count_does_not_depend_on_where_reading_chunks_split_the_file(
         assert count(text) == expected, (text, chunk)
 
 
-def test_a_run_cut_short_leaves_a_manifest_that_knows_every_row_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_cut_short_leaves_a_manifest_that_knows_every_row_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pipelines.ingest.raw_zone import RawZone
 
     for n in (1, 2, 3):
@@ -319,7 +356,8 @@ def test_a_write_killed_midway_leaves_the_previous_file_whole(tmp_path: Path, mo
     zone = RawZone(raw, ORDERS)
     zone.prepare()
     keys = pl.DataFrame(
-        {"key": ["O7"], "file": ["landing/orders/a.csv"], "row_number": [2], "reason": ["status: bad"]}, schema=REFUSED_KEYS_SCHEMA
+        {"key": ["O7"], "file": ["landing/orders/a.csv"], "row_number": [2], "reason": ["status: bad"]},
+        schema=REFUSED_KEYS_SCHEMA,
     )
     zone.write_refused_keys("d1", keys)
 

@@ -13,7 +13,6 @@ from pipelines.contract import SOURCES
 from pipelines.ingest.discover import folder_deliveries
 from pipelines.ingest.load import accept_held_delivery, current_rows, hold_reason, ingest_source
 from pipelines.ingest.raw_zone import RawZone, held_deliveries
-
 from tests.unit.test_ingest_load import HEADER, NOW, PAID, write
 
 ORDERS, MOVES, LINES = SOURCES["orders"], SOURCES["wms_movements"], SOURCES["order_lines"]
@@ -52,19 +51,31 @@ def test_a_parquet_file_truncated_in_place_is_held_and_the_loaded_rows_stay(tmp_
     touch_later(path)
     report = ingest(tmp_path, "wms_movements")
     assert current_rows(MOVES, tmp_path / "raw").height == 10  # nothing left the raw zone
-    assert report.log.select("rows_read", "rows_loaded").rows() == [(10, 10)]  # the manifest still counts the good version
+    assert report.log.select("rows_read", "rows_loaded").rows() == [
+        (10, 10)
+    ]  # the manifest still counts the good version
     (held,) = held_deliveries(tmp_path / "raw").iter_rows(named=True)
-    assert (held["source"], held["file"], held["row_number"]) == ("wms_movements", "landing/wms_movements/part-0.parquet", None)
-    assert held["value"].startswith("before: 10 valid of 10 rows") and held["value"].endswith("now: 4 valid of 4 rows (ok)")
+    assert (held["source"], held["file"], held["row_number"]) == (
+        "wms_movements",
+        "landing/wms_movements/part-0.parquet",
+        None,
+    )
+    assert held["value"].startswith("before: 10 valid of 10 rows") and held["value"].endswith(
+        "now: 4 valid of 4 rows (ok)"
+    )
     assert "it shrank to 4 valid row(s), fewer than 0.5 of the 10 loaded" in held["reason"]
     assert "omnistock accept-delivery 'landing/wms_movements/part-0.parquet'" in held["reason"]
     # the held record is in the quarantine the warehouse reads (ops.quarantine)
-    assert RawZone(tmp_path / "raw", MOVES).scan_quarantine().collect()["file"].to_list() == ["landing/wms_movements/part-0.parquet"]
+    assert RawZone(tmp_path / "raw", MOVES).scan_quarantine().collect()["file"].to_list() == [
+        "landing/wms_movements/part-0.parquet"
+    ]
     # bytes cut off: unreadable, held too; and it stays held run after run
     path.write_bytes(path.read_bytes()[:40])
     touch_later(path, 2)
     again = ingest(tmp_path, "wms_movements")
-    assert again.held["reason"][0].startswith("re-delivery held, the version loaded is kept: it became unreadable: cannot be read as parquet")
+    assert again.held["reason"][0].startswith(
+        "re-delivery held, the version loaded is kept: it became unreadable: cannot be read as parquet"
+    )
     assert current_rows(MOVES, tmp_path / "raw").height == 10
 
 
@@ -80,7 +91,9 @@ def test_a_csv_emptied_in_place_is_held_and_a_smaller_correction_is_not(tmp_path
     report = ingest(tmp_path)
     assert report.held["file"].to_list() == ["landing/orders/a.csv"]
     assert "it became unreadable: the file is empty (0 bytes)" in report.held["reason"][0]
-    assert sorted(current_rows(ORDERS, tmp_path / "raw")["order_id"]) == [f"O{i}" for i in (0, 1, 10, 11, 12, 2, 3, 4, 5)]
+    assert sorted(current_rows(ORDERS, tmp_path / "raw")["order_id"]) == [
+        f"O{i}" for i in (0, 1, 10, 11, 12, 2, 3, 4, 5)
+    ]
     # a header only: no valid row now
     write(landing / "a.csv", HEADER)
     touch_later(landing / "a.csv", 3)
@@ -95,7 +108,12 @@ def test_the_threshold_is_configurable() -> None:
     assert hold_reason(previous, six, 0.5) is None
     assert hold_reason(previous, six, 0.8) == "it shrank to 6 valid row(s), fewer than 0.8 of the 10 loaded"
     assert hold_reason(None, six, 0.8) is None  # a new delivery is never held
-    assert hold_reason({"rows_read": 3, "rows_quarantined": 3}, six.__class__("ok", pl.DataFrame(), pl.DataFrame(), 0), 0.5) is None
+    assert (
+        hold_reason(
+            {"rows_read": 3, "rows_quarantined": 3}, six.__class__("ok", pl.DataFrame(), pl.DataFrame(), 0), 0.5
+        )
+        is None
+    )
 
 
 def test_a_held_delivery_is_released_by_accepting_restoring_or_removing_it(tmp_path: Path) -> None:
@@ -108,7 +126,11 @@ def test_a_held_delivery_is_released_by_accepting_restoring_or_removing_it(tmp_p
     for name in ("a.csv", "b.csv", "c.csv"):
         write(landing / name, HEADER)
         touch_later(landing / name)
-    assert sorted(ingest(tmp_path).held["file"]) == ["landing/orders/a.csv", "landing/orders/b.csv", "landing/orders/c.csv"]
+    assert sorted(ingest(tmp_path).held["file"]) == [
+        "landing/orders/a.csv",
+        "landing/orders/b.csv",
+        "landing/orders/c.csv",
+    ]
     raw = tmp_path / "raw"
 
     def deliveries_of(source: str):
@@ -139,16 +161,32 @@ ORDER_LINES_HEADER = "order_id,line_no,sku,qty,unit_price,discount\n"
 
 def test_lines_of_a_refused_order_are_quarantined_with_it_and_load_once_it_does(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
-    write(landing / "orders/a.csv", HEADER + PAID.format(n=1, d=1) + "O2,tmall,c,none,lost,2025-12-01 08:00:00,,2025-12-01 08:00:00,express,ZJ,\n")
-    write(landing / "order_lines/a.csv", ORDER_LINES_HEADER + "O1,1,SKU1,2,10,0\nO2,1,SKU1,1,10,0\nO2,2,SKU2,1,5,0\nO3,1,SKU1,1,10,0\n")
+    write(
+        landing / "orders/a.csv",
+        HEADER + PAID.format(n=1, d=1) + "O2,tmall,c,none,lost,2025-12-01 08:00:00,,2025-12-01 08:00:00,express,ZJ,\n",
+    )
+    write(
+        landing / "order_lines/a.csv",
+        ORDER_LINES_HEADER + "O1,1,SKU1,2,10,0\nO2,1,SKU1,1,10,0\nO2,2,SKU2,1,5,0\nO3,1,SKU1,1,10,0\n",
+    )
     ingest(tmp_path, "orders")
     report = ingest(tmp_path, "order_lines")
     assert current_rows(LINES, tmp_path / "raw").select("order_id", "line_no").rows() == [("O1", 1)]
     assert report.quarantine.select("row_number", "column_name", "value", "reason").rows() == [
-        (2, "order_id", "O2", "its order O2 was quarantined: status: not one of created, paid, allocated, shipped, delivered, "
-         "cancelled, refunded, returned (landing/orders/a.csv, row 2)"),
-        (3, "order_id", "O2", "its order O2 was quarantined: status: not one of created, paid, allocated, shipped, delivered, "
-         "cancelled, refunded, returned (landing/orders/a.csv, row 2)"),
+        (
+            2,
+            "order_id",
+            "O2",
+            "its order O2 was quarantined: status: not one of created, paid, allocated, shipped, delivered, "
+            "cancelled, refunded, returned (landing/orders/a.csv, row 2)",
+        ),
+        (
+            3,
+            "order_id",
+            "O2",
+            "its order O2 was quarantined: status: not one of created, paid, allocated, shipped, delivered, "
+            "cancelled, refunded, returned (landing/orders/a.csv, row 2)",
+        ),
         (4, "order_id", "O3", "unknown order_id (not in orders)"),
     ]
     (entry,) = report.log.iter_rows(named=True)
@@ -174,7 +212,9 @@ def test_lines_load_alone_when_no_order_was_delivered(tmp_path: Path) -> None:
 def test_lines_of_an_order_in_a_rejected_file_name_the_file_reason(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     write(landing / "orders/good.csv", HEADER + PAID.format(n=1, d=1))
-    write(landing / "orders/bad.csv", "order_id,channel_id\nO5,tmall\n")  # required columns missing: the whole file refused
+    write(
+        landing / "orders/bad.csv", "order_id,channel_id\nO5,tmall\n"
+    )  # required columns missing: the whole file refused
     write(landing / "order_lines/a.csv", ORDER_LINES_HEADER + "O1,1,SKU1,2,10,0\nO5,1,SKU1,1,10,0\n")
     ingest(tmp_path, "orders")
     report = ingest(tmp_path, "order_lines")
@@ -258,7 +298,9 @@ def counting(tmp_path: Path, source_name: str, reads: list[str]):
     return [noted(d) for d in deliveries]
 
 
-def test_lines_are_checked_again_only_when_order_keys_left_and_rewritten_only_when_their_result_changed(tmp_path: Path) -> None:
+def test_lines_are_checked_again_only_when_order_keys_left_and_rewritten_only_when_their_result_changed(
+    tmp_path: Path,
+) -> None:
     landing, raw = tmp_path / "landing", tmp_path / "raw"
     write(landing / "orders/a.csv", HEADER + PAID.format(n=1, d=1) + PAID.format(n=2, d=1))
     write(landing / "orders/b.csv", HEADER + PAID.format(n=3, d=2))
@@ -282,20 +324,26 @@ def test_lines_are_checked_again_only_when_order_keys_left_and_rewritten_only_wh
     write(landing / "orders/a.csv", HEADER + PAID.format(n=1, d=1))
     touch_later(landing / "orders/a.csv", 2)
     ingest(tmp_path, "orders")
-    written_before = {p.name: p.stat().st_mtime_ns for p in (raw / "order_lines").glob("*.parquet") if p.name != "_empty.parquet"}
+    written_before = {
+        p.name: p.stat().st_mtime_ns for p in (raw / "order_lines").glob("*.parquet") if p.name != "_empty.parquet"
+    }
     reads, report = lines_run()
     assert reads == ["l0.csv", "l1.csv", "l2.csv"]
     assert (report.checked, report.rechecked) == (["landing/order_lines/l1.csv"], 2)
     assert current_rows(LINES, raw)["order_id"].sort().to_list() == ["O1", "O3"]
     assert report.log.select("rows_loaded", "rows_quarantined").rows() == [(1, 0), (0, 1), (1, 0)]
     kept = {p.name: p.stat().st_mtime_ns for p in (raw / "order_lines").glob("*.parquet")}
-    assert len(written_before) == 3 and sum(kept.get(name) == when for name, when in written_before.items()) == 2  # l0, l2 untouched
+    assert (
+        len(written_before) == 3 and sum(kept.get(name) == when for name, when in written_before.items()) == 2
+    )  # l0, l2 untouched
     # done once: the next run reads only the file still waiting for its order (retry)
     reads, report = lines_run()
     assert (reads, report.checked, report.rechecked, report.unchanged) == (["l1.csv"], [], 1, 2)
 
 
-def test_an_acceptance_written_during_a_run_is_kept_for_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_acceptance_written_during_a_run_is_kept_for_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     landing, raw = tmp_path / "landing/orders", tmp_path / "raw"
     write(landing / "a.csv", HEADER + "".join(PAID.format(n=i, d=1) for i in range(4)))
     write(landing / "b.csv", HEADER + "".join(PAID.format(n=10 + i, d=1) for i in range(4)))

@@ -13,8 +13,10 @@ NOW = datetime(2026, 1, 1, 12, 0, 0)
 
 
 def frame(rows: list[dict]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}).with_row_index(ROW, offset=1).with_columns(
-        pl.col(ROW).cast(pl.Int64)
+    return (
+        pl.DataFrame(rows, schema={k: pl.String for k in rows[0]})
+        .with_row_index(ROW, offset=1)
+        .with_columns(pl.col(ROW).cast(pl.Int64))
     )
 
 
@@ -116,7 +118,9 @@ def test_repeated_key_hashes_marks_every_row_whose_key_repeats():
     # 3,000 distinct keys, 1,000 of them twice: hashes spread over all of u64 (diff() would overflow)
     from pipelines.ingest.validate import may_repeat_keys, repeated_key_hashes
 
-    keys = pl.DataFrame({"order_id": [f"O{i}" for i in range(3000)] + [f"O{i}" for i in range(1000)], "line_no": [1] * 4000})
+    keys = pl.DataFrame(
+        {"order_id": [f"O{i}" for i in range(3000)] + [f"O{i}" for i in range(1000)], "line_no": [1] * 4000}
+    )
     marked = repeated_key_hashes(keys, ["order_id", "line_no"])
     assert marked.sum() == 2000
     assert marked.to_list() == keys.select(pl.struct("order_id", "line_no").is_duplicated()).to_series().to_list()
@@ -126,10 +130,16 @@ def test_repeated_key_hashes_marks_every_row_whose_key_repeats():
 
 def test_blank_text_is_missing_whatever_type_the_file_gave_it() -> None:
     """A Parquet delivery may hold text as categorical: blank is still missing there."""
-    rows = pl.DataFrame(
-        {"order_id": ["O1", "O1"], "line_no": [1, 2], "sku": ["SKU1", "  "], "qty": [1, 1]},
-        schema_overrides={"sku": pl.Categorical()},
-    ).with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+    rows = (
+        pl.DataFrame(
+            {"order_id": ["O1", "O1"], "line_no": [1, 2], "sku": ["SKU1", "  "], "qty": [1, 1]},
+            schema_overrides={"sku": pl.Categorical()},
+        )
+        .with_row_index(ROW, offset=1)
+        .with_columns(pl.col(ROW).cast(pl.Int64))
+    )
     result = validate(rows, SOURCES["order_lines"], "f.parquet", NOW)
-    assert result.quarantine.select("row_number", "column_name", "reason").rows() == [(2, "sku", "required value is missing")]
+    assert result.quarantine.select("row_number", "column_name", "reason").rows() == [
+        (2, "sku", "required value is missing")
+    ]
     assert result.valid["sku"].to_list() == ["SKU1"]

@@ -18,7 +18,13 @@ import polars as pl
 import pytest
 
 from pipelines.contract import SOURCES
-from pipelines.ingest.discover import contract_deliveries, landing_log, landing_report, mapped_deliveries, source_deliveries
+from pipelines.ingest.discover import (
+    contract_deliveries,
+    landing_log,
+    landing_report,
+    mapped_deliveries,
+    source_deliveries,
+)
 from pipelines.ingest.formats import platform_deliveries
 from pipelines.ingest.load import check_deliveries
 from pipelines.settings import Paths
@@ -93,7 +99,9 @@ def test_a_linked_folder_outside_is_refused_with_a_word_and_a_loop_is_read_once(
     assert "outside the landing zone" in report["landing/products/gone.csv"]
 
 
-def test_a_source_folder_that_is_a_link_out_is_refused_but_a_linked_landing_zone_is_fine(where: Paths, tmp_path: Path) -> None:
+def test_a_source_folder_that_is_a_link_out_is_refused_but_a_linked_landing_zone_is_fine(
+    where: Paths, tmp_path: Path
+) -> None:
     (where.landing / "channels").symlink_to(tmp_path / "outside", target_is_directory=True)
     assert contract_deliveries(where, "channels") == []
     assert [e.file for e in landing_report(where)] == ["landing/channels"]
@@ -116,7 +124,9 @@ def test_platform_formats_do_not_follow_links_out(where: Paths) -> None:
     folder.mkdir(parents=True)
     shutil.copy(shopify, folder / "copied.json")
     (folder / "linked.json").symlink_to(shopify)
-    assert names(platform_deliveries(where.landing, "orders")) == ["landing/shopify_orders/shopify_us/copied.json [shopify_orders]"]
+    assert names(platform_deliveries(where.landing, "orders")) == [
+        "landing/shopify_orders/shopify_us/copied.json [shopify_orders]"
+    ]
     assert [e.file for e in landing_report(where)] == ["landing/shopify_orders/shopify_us/linked.json"]
 
 
@@ -130,7 +140,10 @@ columns:
 
 
 def test_mapped_exports_do_not_follow_links_or_globs_out(where: Paths, tmp_path: Path) -> None:
-    write(where.data_dir / "mappings" / "shop" / "products.yml", MAPPING.format(files='["*.csv", "../../../outside/*.csv", "**/*.csv"]'))
+    write(
+        where.data_dir / "mappings" / "shop" / "products.yml",
+        MAPPING.format(files='["*.csv", "../../../outside/*.csv", "**/*.csv"]'),
+    )
     write(tmp_path / "outside" / "catalog.csv", f"code,title\nX,{SECRET}\n")
     write(where.landing / "shop" / "catalog.csv", "code,title\nS1,Serum\n")
     (where.landing / "shop" / "linked.csv").symlink_to(tmp_path / "outside" / "catalog.csv")
@@ -203,7 +216,10 @@ def test_the_landing_scan_asset_logs_warns_and_records(where: Paths, monkeypatch
     assert any(w.startswith("landing/products/passwd.csv was skipped: a symbolic link") for w in warnings)
     assert not any("secret-first-line" in w.lower() for w in warnings)
     log = pl.read_parquet(where.raw / "_manifest" / "_landing.parquet")
-    assert sorted(zip(log["file"], log["status"])) == [("landing/order_items.csv", "unrecognised"), ("landing/products/passwd.csv", "skipped")]
+    assert sorted(zip(log["file"], log["status"])) == [
+        ("landing/order_items.csv", "unrecognised"),
+        ("landing/products/passwd.csv", "skipped"),
+    ]
     assert not log["message"].str.to_lowercase().str.contains("secret-first-line").any()
     # every ingestion waits for the scan, so dbt's ops.ingestion_log sees this run's entries
     assert all(LANDING_SCAN_KEY in asset.dependency_keys for asset in ingest_assets)

@@ -47,13 +47,19 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
 @pytest.fixture
 def export(tmp_path: Path) -> tuple[Path, Path]:
     base = tmp_path / "base"
-    write(base / "exports/orders_1.csv", "no,buyer_ref,state,placed,paid,paid_backup,closed\n"
-          "1,b1,2,03/11/2026 10:00,03/11/2026 10:05,,\n"
-          "2,b2,9,04/11/2026 09:00,,04/11/2026 09:01,05/11/2026 12:00\n"
-          "3,b3,7,not a date,,,\n")
+    write(
+        base / "exports/orders_1.csv",
+        "no,buyer_ref,state,placed,paid,paid_backup,closed\n"
+        "1,b1,2,03/11/2026 10:00,03/11/2026 10:05,,\n"
+        "2,b2,9,04/11/2026 09:00,,04/11/2026 09:01,05/11/2026 12:00\n"
+        "3,b3,7,not a date,,,\n",
+    )
     # b1 twice: the first row wins; b3 unknown province -> default null
     write(base / "exports/buyers.csv", "buyer,prov\nb1,浙江\nb1,上海\nb2,上海\nb3,火星\n", encoding="gb18030")
-    mapping = write(tmp_path / "m/orders.yml", ORDERS_YML.replace("columns: {province: prov}", "columns: {province: prov}\n    read: {encoding: gb18030}"))
+    mapping = write(
+        tmp_path / "m/orders.yml",
+        ORDERS_YML.replace("columns: {province: prov}", "columns: {province: prov}\n    read: {encoding: gb18030}"),
+    )
     return mapping, base
 
 
@@ -62,9 +68,29 @@ def test_every_value_kind(export: tuple[Path, Path]) -> None:
     (delivery,) = mapping_deliveries(mapping, base)["orders"]
     assert delivery.name == "base/exports/orders_1.csv [m/orders.yml]"
     frame = delivery.read()
-    assert frame.select("order_id", "channel_id", "status", "created_at", "paid_at", "updated_at", "ship_region", ROW).rows() == [
-        ("WX-1", "wechat_mini", "paid", "2026-11-03 10:00:00", "2026-11-03 10:05:00", "2026-11-03 10:05:00", "CN-ZJ", 1),
-        ("WX-2", "wechat_mini", "cancelled", "2026-11-04 09:00:00", "2026-11-04 09:01:00", "2026-11-05 12:00:00", "CN-SH", 2),
+    assert frame.select(
+        "order_id", "channel_id", "status", "created_at", "paid_at", "updated_at", "ship_region", ROW
+    ).rows() == [
+        (
+            "WX-1",
+            "wechat_mini",
+            "paid",
+            "2026-11-03 10:00:00",
+            "2026-11-03 10:05:00",
+            "2026-11-03 10:05:00",
+            "CN-ZJ",
+            1,
+        ),
+        (
+            "WX-2",
+            "wechat_mini",
+            "cancelled",
+            "2026-11-04 09:00:00",
+            "2026-11-04 09:01:00",
+            "2026-11-05 12:00:00",
+            "CN-SH",
+            2,
+        ),
         # unmapped status and unparseable time pass through unchanged, for validation to name
         ("WX-3", "wechat_mini", "7", "not a date", None, "not a date", None, 3),
     ]
@@ -87,8 +113,11 @@ def test_parquet_input_and_one_delivery_per_matching_file(tmp_path: Path) -> Non
     base.mkdir()
     pl.DataFrame({"id": ["L1", "L2"], "kind": ["WH", "ST"]}).write_parquet(base / "sites_a.parquet")
     pl.DataFrame({"id": ["L3"], "kind": ["ST"]}).write_parquet(base / "sites_b.parquet")
-    mapping = write(tmp_path / "locations.yml", "source: locations\nfiles: sites_*.parquet\ncolumns:\n"
-                    "  location_id: id\n  type: {column: kind, map: {WH: warehouse, ST: store}}\n")
+    mapping = write(
+        tmp_path / "locations.yml",
+        "source: locations\nfiles: sites_*.parquet\ncolumns:\n"
+        "  location_id: id\n  type: {column: kind, map: {WH: warehouse, ST: store}}\n",
+    )
     deliveries = mapping_deliveries(mapping, base)["locations"]
     assert [d.read().select("location_id", "type", ROW).rows() for d in deliveries] == [
         [("L1", "warehouse", 1), ("L2", "store", 2)],
@@ -120,7 +149,10 @@ def test_an_empty_file_is_unreadable(tmp_path: Path) -> None:
     [
         ("source: nope\nfiles: a.csv\ncolumns: {a: b}\n", "unknown source 'nope'"),
         ("source: products\nfiles: a.csv\ncolumns: {sku: a}\n", "required column\\(s\\) of products not mapped: name"),
-        ("source: products\nfiles: a.csv\ncolumns: {sku: a, name: {const: x, column: y}}\n", "column name: use exactly one of"),
+        (
+            "source: products\nfiles: a.csv\ncolumns: {sku: a, name: {const: x, column: y}}\n",
+            "column name: use exactly one of",
+        ),
         ("source: products\nfiles: a.csv\ncolumns: {sku: a, name: {concat: x}}\n", "concat needs a list"),
         ("source: products\ncolumns: {sku: a, name: b}\n", "`files` must be a glob"),
         ("source: [unclosed\n", "not valid YAML"),
@@ -141,10 +173,16 @@ def test_a_mapping_currency_labels_the_export_and_fills_the_gaps_of_a_mapped_one
     base = tmp_path / "base"
     write(base / "orders.csv", "id,at\nA1,2026-11-03 10:00:00\n")
     write(base / "pay.csv", "id,at,net,cur\nP1,2026-11-03 10:00:00,9.5,SGD\nP2,2026-11-03 10:00:00,4.0,\n")
-    orders = write(tmp_path / "m/orders.yml", "source: orders\nfiles: orders.csv\ncurrency: brl\ncolumns:\n"
-                   "  {order_id: id, channel_id: {const: shop}, status: {const: paid}, created_at: at, updated_at: at}\n")
-    pay = write(tmp_path / "m/pay.yml", "source: settlements\nfiles: pay.csv\ncurrency: BRL\ncolumns:\n"
-                "  {settlement_id: id, channel_id: {const: shop}, settled_at: at, type: {const: sale}, net_amount: net, currency: cur}\n")
+    orders = write(
+        tmp_path / "m/orders.yml",
+        "source: orders\nfiles: orders.csv\ncurrency: brl\ncolumns:\n"
+        "  {order_id: id, channel_id: {const: shop}, status: {const: paid}, created_at: at, updated_at: at}\n",
+    )
+    pay = write(
+        tmp_path / "m/pay.yml",
+        "source: settlements\nfiles: pay.csv\ncurrency: BRL\ncolumns:\n"
+        "  {settlement_id: id, channel_id: {const: shop}, settled_at: at, type: {const: sale}, net_amount: net, currency: cur}\n",
+    )
     assert load_mapping(orders).currency == "BRL"
     (order_delivery,) = mapping_deliveries(orders, base)["orders"]
     rows, quarantine = check_deliveries(SOURCES["orders"], [order_delivery], NOW)
@@ -162,7 +200,9 @@ def test_a_mapping_currency_labels_the_export_and_fills_the_gaps_of_a_mapped_one
         ("products", "BRL", "products has no currency column \\(only orders, settlements do\\)"),
     ],
 )
-def test_a_mapping_currency_is_a_code_for_a_source_with_a_currency_column(tmp_path: Path, source: str, currency: str, message: str) -> None:
+def test_a_mapping_currency_is_a_code_for_a_source_with_a_currency_column(
+    tmp_path: Path, source: str, currency: str, message: str
+) -> None:
     columns = ", ".join(f"{c}: x{i}" for i, c in enumerate(SOURCES[source].required))
     text = f"source: {source}\nfiles: a.csv\ncurrency: '{currency}'\ncolumns: {{{columns}}}\n"
     with pytest.raises(MappingError, match=message):

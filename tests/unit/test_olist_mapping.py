@@ -16,7 +16,9 @@ from tests.conftest import REALDATA, REPO_ROOT
 OLIST = REALDATA / "olist_sample"
 NOW = datetime(2026, 1, 1)
 
-pytestmark = pytest.mark.skipif(not OLIST.is_dir(), reason=f"the Olist sample is not at {OLIST} (see ../shared/realdata/README.md)")
+pytestmark = pytest.mark.skipif(
+    not OLIST.is_dir(), reason=f"the Olist sample is not at {OLIST} (see ../shared/realdata/README.md)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,13 @@ def converted() -> dict[str, pl.DataFrame]:
 
 def test_every_file_converts_with_the_expected_row_counts(converted: dict[str, pl.DataFrame]) -> None:
     counts = {source: frame.height for source, frame in converted.items()}
-    assert counts == {"orders": 10_000, "order_lines": 11_513, "settlements": 10_415, "locations": 3_095, "products": 32_951}
+    assert counts == {
+        "orders": 10_000,
+        "order_lines": 11_513,
+        "settlements": 10_415,
+        "locations": 3_095,
+        "products": 32_951,
+    }
 
 
 @pytest.mark.parametrize("source", ["orders", "order_lines", "settlements", "locations", "products"])
@@ -71,4 +79,8 @@ def test_amounts_are_labelled_brl_from_the_mapping(converted: dict[str, pl.DataF
 def test_ingestion_loads_every_order(converted: dict[str, pl.DataFrame], tmp_path) -> None:
     deliveries = mapping_folder_deliveries(REPO_ROOT / "mappings" / "olist", OLIST)
     result = ingest_source(SOURCES["orders"], deliveries["orders"], tmp_path / "raw", NOW)
-    assert (result.total("rows_read"), result.total("rows_loaded"), result.total("rows_quarantined")) == (10_000, 10_000, 0)
+    assert (result.total("rows_read"), result.total("rows_loaded"), result.total("rows_quarantined")) == (
+        10_000,
+        10_000,
+        0,
+    )

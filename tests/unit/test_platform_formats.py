@@ -37,7 +37,20 @@ def typed(fmt: str, file: str, source: str, channel: str = "ch") -> pl.DataFrame
 
 ORDER_COLS = ["order_id", "status", "created_at", "paid_at", "updated_at", "customer_id", "ship_region", ROW]
 LINE_COLS = ["order_id", "line_no", "sku", "qty", "unit_price", "discount", ROW]
-SETTLE_COLS = ["settlement_id", "order_id", "settled_at", "type", "gross_amount", "commission", "payment_fee", "shipping_fee", "subsidy", "net_amount", "currency", ROW]
+SETTLE_COLS = [
+    "settlement_id",
+    "order_id",
+    "settled_at",
+    "type",
+    "gross_amount",
+    "commission",
+    "payment_fee",
+    "shipping_fee",
+    "subsidy",
+    "net_amount",
+    "currency",
+    ROW,
+]
 
 
 # ---------------------------------------------------------------- Shopify
@@ -45,13 +58,40 @@ def test_shopify_orders_statuses_and_times_in_brand_local_time() -> None:
     rows = typed("shopify_orders", "shopify_us/2026-11.json", "orders", "shopify_us").select(ORDER_COLS).rows()
     assert rows == [
         # 09:15 at -05:00 = 14:15 UTC = 22:15 in Shanghai
-        ("5801001001", "paid", T("2026-11-03 22:15:00"), T("2026-11-03 22:15:00"), T("2026-11-03 22:16:30"), "7001", "US-CA", 1),
+        (
+            "5801001001",
+            "paid",
+            T("2026-11-03 22:15:00"),
+            T("2026-11-03 22:15:00"),
+            T("2026-11-03 22:16:30"),
+            "7001",
+            "US-CA",
+            1,
+        ),
         # cancelled before payment (voided): no paid_at
         ("5801001002", "cancelled", T("2026-11-05 09:30:00"), None, T("2026-11-05 10:00:00"), "7002", "US-NY", 2),
         # fulfilled, then fully refunded: a return
-        ("5801001003", "returned", T("2026-11-05 18:00:00"), T("2026-11-05 18:00:00"), T("2026-11-12 11:20:00"), "7003", "US-TX", 3),
+        (
+            "5801001003",
+            "returned",
+            T("2026-11-05 18:00:00"),
+            T("2026-11-05 18:00:00"),
+            T("2026-11-12 11:20:00"),
+            "7003",
+            "US-TX",
+            3,
+        ),
         # every fulfillment delivered; +08:00 is already local time; no province: the country
-        ("5801001004", "delivered", T("2026-11-06 08:00:00"), T("2026-11-06 08:00:05"), T("2026-11-09 16:45:00"), None, "SG", 4),
+        (
+            "5801001004",
+            "delivered",
+            T("2026-11-06 08:00:00"),
+            T("2026-11-06 08:00:05"),
+            T("2026-11-09 16:45:00"),
+            None,
+            "SG",
+            4,
+        ),
     ]
 
 
@@ -79,11 +119,47 @@ def test_shopify_json_lines_rows_are_line_numbers(tmp_path: Path) -> None:
 def test_shopee_orders_unix_times_and_status_map() -> None:
     rows = typed("shopee_orders", "shopee_sg/get_order_detail_2026-11-11.json", "orders").select(ORDER_COLS).rows()
     assert rows == [
-        ("2611115ABCDE01", "paid", T("2026-11-11 00:05:00"), T("2026-11-11 00:06:10"), T("2026-11-11 00:10:00"), "880001", "SG", 1),
+        (
+            "2611115ABCDE01",
+            "paid",
+            T("2026-11-11 00:05:00"),
+            T("2026-11-11 00:06:10"),
+            T("2026-11-11 00:10:00"),
+            "880001",
+            "SG",
+            1,
+        ),
         ("2611115ABCDE02", "created", T("2026-11-11 09:30:00"), None, T("2026-11-11 09:30:00"), "880002", "MY", 2),
-        ("2611105ABCDE03", "cancelled", T("2026-11-10 20:00:00"), None, T("2026-11-10 20:01:00"), "880003", "SG", 3),  # pay_time 0
-        ("2611095ABCDE04", "delivered", T("2026-11-09 12:00:00"), T("2026-11-09 12:02:00"), T("2026-11-16 10:00:00"), "880004", "SG", 4),
-        ("2611115ABCDE05", "returned", T("2026-11-11 01:00:00"), T("2026-11-11 01:00:30"), T("2026-11-14 09:00:00"), "880005", "SG", 5),
+        (
+            "2611105ABCDE03",
+            "cancelled",
+            T("2026-11-10 20:00:00"),
+            None,
+            T("2026-11-10 20:01:00"),
+            "880003",
+            "SG",
+            3,
+        ),  # pay_time 0
+        (
+            "2611095ABCDE04",
+            "delivered",
+            T("2026-11-09 12:00:00"),
+            T("2026-11-09 12:02:00"),
+            T("2026-11-16 10:00:00"),
+            "880004",
+            "SG",
+            4,
+        ),
+        (
+            "2611115ABCDE05",
+            "returned",
+            T("2026-11-11 01:00:00"),
+            T("2026-11-11 01:00:30"),
+            T("2026-11-14 09:00:00"),
+            "880005",
+            "SG",
+            5,
+        ),
     ]
 
 
@@ -103,39 +179,162 @@ def test_shopee_escrow_fee_breakdown_and_refund() -> None:
     rows = typed("shopee_escrow", "shopee_sg/escrow_2026-11.json", "settlements").select(SETTLE_COLS).rows()
     assert rows == [
         # 52.90 - (3.20 + 1.50) - 1.10 - 2.00 + (1.00 + 2.00 + 0.50) = 48.60 = escrow_amount
-        ("2611115ABCDE01", "2611115ABCDE01", T("2026-11-21 12:00:00"), "sale", 52.9, 4.7, 1.1, 2.0, 3.5, 48.6, "SGD", 1),
+        (
+            "2611115ABCDE01",
+            "2611115ABCDE01",
+            T("2026-11-21 12:00:00"),
+            "sale",
+            52.9,
+            4.7,
+            1.1,
+            2.0,
+            3.5,
+            48.6,
+            "SGD",
+            1,
+        ),
         # escrow 53.60 includes the -20.00 return refund: the sale is 80 - 4.80 - 1.60 = 73.60
-        ("2611095ABCDE04", "2611095ABCDE04", T("2026-11-22 15:00:00"), "sale", 80.0, 4.8, 1.6, 0.0, 0.0, 73.6, "SGD", 2),
-        ("2611095ABCDE04-refund", "2611095ABCDE04", T("2026-11-22 15:00:00"), "refund", -20.0, 0.0, 0.0, 0.0, 0.0, -20.0, "SGD", 2),
+        (
+            "2611095ABCDE04",
+            "2611095ABCDE04",
+            T("2026-11-22 15:00:00"),
+            "sale",
+            80.0,
+            4.8,
+            1.6,
+            0.0,
+            0.0,
+            73.6,
+            "SGD",
+            2,
+        ),
+        (
+            "2611095ABCDE04-refund",
+            "2611095ABCDE04",
+            T("2026-11-22 15:00:00"),
+            "refund",
+            -20.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            -20.0,
+            "SGD",
+            2,
+        ),
         # positive final_shipping_fee (rebate above cost) is a negative shipping fee; buyer + seller transaction fees
-        ("2611115ABCDE05", "2611115ABCDE05", T("2026-11-18 10:30:00"), "sale", 30.0, 2.7, 0.9, -1.0, 0.0, 27.4, "SGD", 3),
+        (
+            "2611115ABCDE05",
+            "2611115ABCDE05",
+            T("2026-11-18 10:30:00"),
+            "sale",
+            30.0,
+            2.7,
+            0.9,
+            -1.0,
+            0.0,
+            27.4,
+            "SGD",
+            3,
+        ),
     ]
 
 
 def test_net_is_gross_less_fees_plus_subsidy_where_the_platform_adds_up() -> None:
-    for fmt, file in (("shopee_escrow", "shopee_sg/escrow_2026-11.json"), ("amazon_settlement_v2", "amazon_us/settlement_18906543210.txt")):
+    for fmt, file in (
+        ("shopee_escrow", "shopee_sg/escrow_2026-11.json"),
+        ("amazon_settlement_v2", "amazon_us/settlement_18906543210.txt"),
+    ):
         frame = typed(fmt, file, "settlements")
-        formula = pl.col("gross_amount") - pl.col("commission") - pl.col("payment_fee") - pl.col("shipping_fee") + pl.col("subsidy")
+        formula = (
+            pl.col("gross_amount")
+            - pl.col("commission")
+            - pl.col("payment_fee")
+            - pl.col("shipping_fee")
+            + pl.col("subsidy")
+        )
         assert frame.select(((formula - pl.col("net_amount")).abs() < 1e-9).all()).item()
 
 
 # ---------------------------------------------------------------- Tmall
 def test_tmall_order_report_gb18030_statuses_and_provinces() -> None:
-    rows = typed("tmall_trade_export", "tmall_flagship/ExportOrderList202611111200.csv", "orders").select(ORDER_COLS).rows()
+    rows = (
+        typed("tmall_trade_export", "tmall_flagship/ExportOrderList202611111200.csv", "orders")
+        .select(ORDER_COLS)
+        .rows()
+    )
     assert rows == [
-        ("4123456789012345678", "paid", T("2026-11-11 00:00:12"), T("2026-11-11 00:00:30"), T("2026-11-11 00:00:30"), "tb_lily2026", "CN-ZJ", 1),
-        ("4123456789012345679", "created", T("2026-11-11 00:01:00"), None, T("2026-11-11 00:01:00"), "jd_fan_88", "CN-BJ", 2),
+        (
+            "4123456789012345678",
+            "paid",
+            T("2026-11-11 00:00:12"),
+            T("2026-11-11 00:00:30"),
+            T("2026-11-11 00:00:30"),
+            "tb_lily2026",
+            "CN-ZJ",
+            1,
+        ),
+        (
+            "4123456789012345679",
+            "created",
+            T("2026-11-11 00:01:00"),
+            None,
+            T("2026-11-11 00:01:00"),
+            "jd_fan_88",
+            "CN-BJ",
+            2,
+        ),
         # 交易关闭 without payment: cancelled; after payment: refunded
-        ("4123456789012345680", "cancelled", T("2026-11-10 23:50:00"), None, T("2026-11-10 23:50:00"), "xiaoma_sh", "CN-SH", 3),
-        ("4123456789012345681", "refunded", T("2026-11-11 00:20:00"), T("2026-11-11 00:21:05"), T("2026-11-11 00:21:05"), "gz_chen", "CN-GD", 4),
+        (
+            "4123456789012345680",
+            "cancelled",
+            T("2026-11-10 23:50:00"),
+            None,
+            T("2026-11-10 23:50:00"),
+            "xiaoma_sh",
+            "CN-SH",
+            3,
+        ),
+        (
+            "4123456789012345681",
+            "refunded",
+            T("2026-11-11 00:20:00"),
+            T("2026-11-11 00:21:05"),
+            T("2026-11-11 00:21:05"),
+            "gz_chen",
+            "CN-GD",
+            4,
+        ),
         # updated_at = the latest time the export shows (确认收货时间)
-        ("4123456789012345682", "delivered", T("2026-11-09 10:00:00"), T("2026-11-09 10:00:40"), T("2026-11-15 10:00:00"), "nm_sun", "CN-NM", 5),
-        ("4123456789012345683", "shipped", T("2026-11-11 08:00:00"), T("2026-11-11 08:01:00"), T("2026-11-11 08:01:00"), "hl_zhao", "CN-HL", 6),
+        (
+            "4123456789012345682",
+            "delivered",
+            T("2026-11-09 10:00:00"),
+            T("2026-11-09 10:00:40"),
+            T("2026-11-15 10:00:00"),
+            "nm_sun",
+            "CN-NM",
+            5,
+        ),
+        (
+            "4123456789012345683",
+            "shipped",
+            T("2026-11-11 08:00:00"),
+            T("2026-11-11 08:01:00"),
+            T("2026-11-11 08:01:00"),
+            "hl_zhao",
+            "CN-HL",
+            6,
+        ),
     ]
 
 
 def test_tmall_item_report_numbers_lines_within_each_order() -> None:
-    rows = typed("tmall_trade_export", "tmall_flagship/ExportOrderDetailList202611111200.csv", "order_lines").select(LINE_COLS).rows()
+    rows = (
+        typed("tmall_trade_export", "tmall_flagship/ExportOrderDetailList202611111200.csv", "order_lines")
+        .select(LINE_COLS)
+        .rows()
+    )
     assert rows == [
         ("4123456789012345678", 1, "OS-SERUM-30", 2, 169.0, None, 1),
         ("4123456789012345678", 2, "OS-CREAM-50", 1, 149.0, None, 2),  # no 商家编码: 外部系统编号
@@ -149,14 +348,68 @@ def test_tmall_item_report_numbers_lines_within_each_order() -> None:
 
 # ---------------------------------------------------------------- Amazon
 def test_amazon_settlement_groups_amounts_per_order_and_transaction() -> None:
-    rows = typed("amazon_settlement_v2", "amazon_us/settlement_18906543210.txt", "settlements").select(SETTLE_COLS).rows()
+    rows = (
+        typed("amazon_settlement_v2", "amazon_us/settlement_18906543210.txt", "settlements").select(SETTLE_COLS).rows()
+    )
     assert rows == [
         # gross 49.00 + 3.92 - 3.92 + 19.99 - 2.00; commission 7.35 + 3.00; FBA 7.50 + 3.22; 07:10 UTC = 15:10 local
-        ("18906543210-111-4827391-0000001", "111-4827391-0000001", T("2026-11-02 15:10:00"), "sale", 66.99, 10.35, 0.0, 10.72, 0.0, 45.92, "USD", 2),
-        ("18906543210-111-4827391-0000002", "111-4827391-0000002", T("2026-11-04 07:30:00"), "sale", 29.49, 3.68, 0.0, 4.99, 0.0, 20.82, "USD", 11),
+        (
+            "18906543210-111-4827391-0000001",
+            "111-4827391-0000001",
+            T("2026-11-02 15:10:00"),
+            "sale",
+            66.99,
+            10.35,
+            0.0,
+            10.72,
+            0.0,
+            45.92,
+            "USD",
+            2,
+        ),
+        (
+            "18906543210-111-4827391-0000002",
+            "111-4827391-0000002",
+            T("2026-11-04 07:30:00"),
+            "sale",
+            29.49,
+            3.68,
+            0.0,
+            4.99,
+            0.0,
+            20.82,
+            "USD",
+            11,
+        ),
         # refund: -19.99 + 2.00 back; commission 3.00 returned less 0.60 refund commission = -2.40
-        ("18906543210-111-4827391-0000001-refund-amzn1.adj.0001", "111-4827391-0000001", T("2026-11-08 20:00:00"), "refund", -17.99, -2.4, 0.0, 0.0, 0.0, -15.59, "USD", 15),
-        ("18906543210-row19", None, T("2026-11-10 08:00:00"), "adjustment", -39.99, 0.0, 0.0, 0.0, 0.0, -39.99, "USD", 19),
+        (
+            "18906543210-111-4827391-0000001-refund-amzn1.adj.0001",
+            "111-4827391-0000001",
+            T("2026-11-08 20:00:00"),
+            "refund",
+            -17.99,
+            -2.4,
+            0.0,
+            0.0,
+            0.0,
+            -15.59,
+            "USD",
+            15,
+        ),
+        (
+            "18906543210-row19",
+            None,
+            T("2026-11-10 08:00:00"),
+            "adjustment",
+            -39.99,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            -39.99,
+            "USD",
+            19,
+        ),
     ]
 
 
@@ -179,7 +432,9 @@ def test_platform_deliveries_name_files_and_channels(tmp_path: Path) -> None:
     ]
     assert orders[0].read()["channel_id"].unique().to_list() == ["shopify"]  # directly under the format folder
     lines = [d.name for d in platform_deliveries(landing, "order_lines")]
-    assert "landing/tmall_trade_export/tmall_flagship/ExportOrderDetailList202611111200.csv [tmall_trade_export]" in lines
+    assert (
+        "landing/tmall_trade_export/tmall_flagship/ExportOrderDetailList202611111200.csv [tmall_trade_export]" in lines
+    )
     assert len(platform_deliveries(landing, "settlements")) == 2
     assert platform_deliveries(landing, "products") == []
 

@@ -27,8 +27,12 @@ def test_every_source_and_mart_has_a_blocking_quality_check_and_publish_waits_fo
     assert specs[dg.AssetCheckKey(dg.AssetKey(["staging", "stg_wms_snapshots"]), "freshness")].blocking
     publish = graph.get(dg.AssetKey(["publish", "sales_layer_ready"]))
     assert publish.group_name == "publish"
-    assert {dg.AssetKey(["marts", "inventory_sales_layer"]), dg.AssetKey(["staging", "stg_orders"]),
-            dg.AssetKey(["staging", "stg_wms_snapshots"]), dg.AssetKey(["marts", "inventory_warehouse_layer"])} <= publish.parent_keys
+    assert {
+        dg.AssetKey(["marts", "inventory_sales_layer"]),
+        dg.AssetKey(["staging", "stg_orders"]),
+        dg.AssetKey(["staging", "stg_wms_snapshots"]),
+        dg.AssetKey(["marts", "inventory_warehouse_layer"]),
+    } <= publish.parent_keys
     sensors = {s.name for s in defs.sensors or []}
     assert {"quality_run_failure_alert", "quality_run_success_resolves"} <= sensors
 
@@ -36,7 +40,8 @@ def test_every_source_and_mart_has_a_blocking_quality_check_and_publish_waits_fo
 def test_dbt_tests_are_asset_checks_blocking_for_error_and_not_for_warn() -> None:
     graph = _defs().resolve_asset_graph()
     dbt_specs = {
-        key.name: graph.get_check_spec(key) for key in graph.asset_check_keys
+        key.name: graph.get_check_spec(key)
+        for key in graph.asset_check_keys
         if key.asset_key.path[0] in ("staging", "marts", "intermediate")
     }
     # error severity (the project default) -> blocking

@@ -24,7 +24,9 @@ def asset_of(source: str) -> str:
 def con() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("create schema staging")
-    con.execute("create table staging.stg_orders (order_id varchar, status varchar, updated_at timestamp, channel_id varchar)")
+    con.execute(
+        "create table staging.stg_orders (order_id varchar, status varchar, updated_at timestamp, channel_id varchar)"
+    )
     con.execute("create table staging.stg_settlements (settlement_id varchar)")
     con.execute("create table staging.stg_channels (channel_id varchar, platform varchar, kind varchar)")
     con.execute(
@@ -35,25 +37,44 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 def orders(con: duckdb.DuckDBPyConnection, rows: list[tuple], channel: str = "tmall") -> None:
-    con.executemany("insert into staging.stg_orders values (?, ?, ?, ?)", [(*r, channel) if len(r) == 3 else r for r in rows])
+    con.executemany(
+        "insert into staging.stg_orders values (?, ?, ?, ?)", [(*r, channel) if len(r) == 3 else r for r in rows]
+    )
 
 
 def test_the_shipped_configuration_expects_settlements_once_delivered_orders_are_due() -> None:
     config = load_config(DEFAULT_CONFIG.parent / "nowhere", env={})
     (rule,) = config.expected_sources
     assert rule == ExpectedSource(
-        "settlements", "orders", ("delivered", "returned"), "updated_at", timedelta(days=14), except_channel_kinds=("self_operated",)
+        "settlements",
+        "orders",
+        ("delivered", "returned"),
+        "updated_at",
+        timedelta(days=14),
+        except_channel_kinds=("self_operated",),
     )
     assert config.redelivery_min_share == 0.5
 
 
 def test_settlements_empty_while_delivered_orders_are_owed_a_payout_is_critical(con: duckdb.DuckDBPyConnection) -> None:
     (rule,) = load_config(DEFAULT_CONFIG.parent / "nowhere", env={}).expected_sources
-    orders(con, [("O1", "delivered", NOW - timedelta(days=30)), ("O2", "returned", NOW - timedelta(days=20)),
-                 ("O3", "delivered", NOW - timedelta(days=2)), ("O4", "paid", NOW - timedelta(days=40))])
+    orders(
+        con,
+        [
+            ("O1", "delivered", NOW - timedelta(days=30)),
+            ("O2", "returned", NOW - timedelta(days=20)),
+            ("O3", "delivered", NOW - timedelta(days=2)),
+            ("O4", "paid", NOW - timedelta(days=40)),
+        ],
+    )
     (outcome,) = expected_source_outcomes(con, [rule], NOW, asset_of)
     assert (outcome.check, outcome.asset, outcome.subject, outcome.passed, outcome.severity) == (
-        "deliveries", "staging/stg_settlements", "", False, Severity.CRITICAL)
+        "deliveries",
+        "staging/stg_settlements",
+        "",
+        False,
+        Severity.CRITICAL,
+    )
     assert outcome.message.startswith(
         "settlements: the source is EMPTY (no rows at all) while 2 row(s) of orders delivered or returned, "
         "updated_at 14 day(s) or more before now, except channels of kind self_operated need it"
@@ -88,13 +109,22 @@ def test_each_held_redelivery_is_a_critical_alert_naming_its_file() -> None:
         {
             "source": ["wms_movements"],
             "file": ["landing/wms_movements/part-3.parquet"],
-            "value": ["before: 10104 valid of 10104 rows (ingested 2026-12-01 10:00); now: 4003 valid of 4003 rows (ok)"],
-            "reason": ["re-delivery held, the version loaded is kept: it shrank to 4003 valid row(s), fewer than 0.5 of the 10104 loaded"],
+            "value": [
+                "before: 10104 valid of 10104 rows (ingested 2026-12-01 10:00); now: 4003 valid of 4003 rows (ok)"
+            ],
+            "reason": [
+                "re-delivery held, the version loaded is kept: it shrank to 4003 valid row(s), fewer than 0.5 of the 10104 loaded"
+            ],
         }
     )
     (outcome,) = held_outcomes(held, asset_of)
     assert (outcome.check, outcome.asset, outcome.subject, outcome.passed, outcome.severity) == (
-        "deliveries", "staging/stg_wms_movements", "landing/wms_movements/part-3.parquet", False, Severity.CRITICAL)
+        "deliveries",
+        "staging/stg_wms_movements",
+        "landing/wms_movements/part-3.parquet",
+        False,
+        Severity.CRITICAL,
+    )
     assert "fewer than 0.5 of the 10104 loaded" in outcome.message and "now: 4003 valid" in outcome.message
 
 
@@ -122,9 +152,15 @@ def test_orders_of_channels_no_platform_settles_need_no_settlement(con: duckdb.D
     assert not expected_source_outcomes(con, [strict], NOW, asset_of)[0].passed
     # a channel named in except_channels is left out too; a platform channel still counts
     (rule,) = parse_config(
-        {"expected_sources": {"settlements": {
-            "when": {"source": "orders", "status": ["delivered"], "column": "updated_at", "older_than": "14d"},
-            "except_channel_kinds": ["self_operated"], "except_channels": ["wholesale"]}}}
+        {
+            "expected_sources": {
+                "settlements": {
+                    "when": {"source": "orders", "status": ["delivered"], "column": "updated_at", "older_than": "14d"},
+                    "except_channel_kinds": ["self_operated"],
+                    "except_channels": ["wholesale"],
+                }
+            }
+        }
     ).expected_sources
     assert rule.except_channels == ("wholesale",) and rule.except_channel_kinds == ("self_operated",)
     orders(con, [("W1", "delivered", due)], channel="wholesale")
@@ -132,8 +168,10 @@ def test_orders_of_channels_no_platform_settles_need_no_settlement(con: duckdb.D
     orders(con, [("T1", "delivered", due), ("T2", "delivered", due)], channel="tmall")
     (outcome,) = expected_source_outcomes(con, [rule], NOW, asset_of)
     assert not outcome.passed and outcome.severity is Severity.CRITICAL
-    assert "while 2 row(s) of orders delivered, updated_at 14 day(s) or more before now, except channels of kind " \
+    assert (
+        "while 2 row(s) of orders delivered, updated_at 14 day(s) or more before now, except channels of kind "
         "self_operated and channel(s) wholesale need it" in outcome.message
+    )
 
 
 def test_the_quality_checks_share_one_name_check_and_table_lookup() -> None:

@@ -24,7 +24,9 @@ class Receiver(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        Receiver.received.append({"path": self.path, "content_type": self.headers["Content-Type"], "json": json.loads(body)})
+        Receiver.received.append(
+            {"path": self.path, "content_type": self.headers["Content-Type"], "json": json.loads(body)}
+        )
         self.send_response(200)
         self.end_headers()
         self.wfile.write(b"ok")
@@ -50,7 +52,9 @@ def _notes(*outcomes: CheckOutcome):
 
 def test_webhook_receives_slack_json_once_per_delivery(webhook: str, caplog: pytest.LogCaptureFixture) -> None:
     notes = _notes(
-        CheckOutcome("order_volume", "staging/stg_orders", False, Severity.CRITICAL, "tmall: SILENT: no orders", "tmall"),
+        CheckOutcome(
+            "order_volume", "staging/stg_orders", False, Severity.CRITICAL, "tmall: SILENT: no orders", "tmall"
+        ),
         CheckOutcome("freshness", "staging/stg_transfers", False, Severity.WARN, "transfers: LATE"),
         CheckOutcome("order_volume", "staging/stg_orders", False, Severity.INFO, "jd: orders SPIKED", "jd"),
     )
@@ -63,7 +67,10 @@ def test_webhook_receives_slack_json_once_per_delivery(webhook: str, caplog: pyt
     assert message["path"] == "/services/T000/B000/SECRET-TOKEN" and message["content_type"] == "application/json"
     payload = message["json"]
     assert payload["text"].startswith("omnistock data quality: 2 alert(s), worst critical")
-    assert "[CRITICAL] order_volume on staging/stg_orders [tmall] (new, seen 1x): tmall: SILENT: no orders" in payload["text"]
+    assert (
+        "[CRITICAL] order_volume on staging/stg_orders [tmall] (new, seen 1x): tmall: SILENT: no orders"
+        in payload["text"]
+    )
     assert "[WARN] freshness on staging/stg_transfers" in payload["text"] and "SPIKED" not in payload["text"]
     assert payload["blocks"][0]["type"] == "header" and len(payload["blocks"]) == 4
     assert "SECRET-TOKEN" not in caplog.text and "SPIKED" in caplog.text
@@ -78,7 +85,9 @@ def test_failed_delivery_is_logged_without_the_url_and_does_not_raise(caplog: py
     assert "SECRET-TOKEN" not in caplog.text
 
 
-def test_email_uses_the_environment_and_never_logs_the_password(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_email_uses_the_environment_and_never_logs_the_password(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     sent: list = []
 
     class FakeSMTP:
@@ -113,12 +122,19 @@ def test_email_uses_the_environment_and_never_logs_the_password(monkeypatch: pyt
         report = deliver(notes, logging.getLogger("omnistock.test"), env=env)
     assert report.email == 1
     assert sent[0] == ("connect", "smtp.example.test", 587) and sent[1] == ("starttls",)
-    assert sent[3][1] == "a@example.test, b@example.test" and sent[3][2] == "[omnistock critical] 1 data quality alert(s)"
+    assert (
+        sent[3][1] == "a@example.test, b@example.test" and sent[3][2] == "[omnistock critical] 1 data quality alert(s)"
+    )
     assert "hunter2-secret" not in caplog.text
 
 
 def test_payload_shape_for_many_alerts_stays_within_slack_limits() -> None:
-    notes = _notes(*(CheckOutcome("freshness", "staging/stg_wms_snapshots", False, Severity.WARN, "x" * 5000, f"L{i}") for i in range(60)))
+    notes = _notes(
+        *(
+            CheckOutcome("freshness", "staging/stg_wms_snapshots", False, Severity.WARN, "x" * 5000, f"L{i}")
+            for i in range(60)
+        )
+    )
     payload = slack_payload(notes)
     assert len(payload["blocks"]) <= 50
     assert all(len(b["text"]["text"]) <= 3000 for b in payload["blocks"] if b["type"] == "section")

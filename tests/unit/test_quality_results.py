@@ -15,7 +15,9 @@ from pipelines.quality.suites import ExpectationSpec, SuiteSpec
 
 def test_each_suite_keeps_only_its_newest_validation_results(tmp_path: Path) -> None:
     spec = SuiteSpec(
-        "raw.example", "raw/example", ("sku",),
+        "raw.example",
+        "raw/example",
+        ("sku",),
         (ExpectationSpec("ExpectColumnValuesToNotBeNull", {"column": "sku"}, "required", Severity.CRITICAL),),
     )
     for run in range(4):
@@ -38,11 +40,18 @@ def test_values_the_master_data_does_not_know_are_named(tmp_path: Path) -> None:
 
     known = [f"SKU{n:05d}" for n in range(30_000)]  # a real brand's master: the check must not carry it in GE
     spec = raw_source_suite(SOURCES["order_lines"], {"sku": known})
-    frame = pd.DataFrame({
-        "order_id": ["O1", "O1", "O2"], "line_no": [1, 2, 1], "sku": ["SKU00007", "NOPE-1", None], "qty": [1, 1, 1],
-        "unit_price": [1.0, 1.0, 1.0], "discount": [0.0, 0.0, 0.0], "shipping_charge": [None, None, None],
-        "_delivery_id": ["d", "d", "d"],
-    })
+    frame = pd.DataFrame(
+        {
+            "order_id": ["O1", "O1", "O2"],
+            "line_no": [1, 2, 1],
+            "sku": ["SKU00007", "NOPE-1", None],
+            "qty": [1, 1, 1],
+            "unit_price": [1.0, 1.0, 1.0],
+            "discount": [0.0, 0.0, 0.0],
+            "shipping_charge": [None, None, None],
+            "_delivery_id": ["d", "d", "d"],
+        }
+    )
     (result,) = run_suites(tmp_path, [(spec, frame)], build_docs=False)
     failed = {f.label: (f.severity, f.detail) for f in result.failures}
     assert set(failed) == {"references:ColumnValuesToBeNull(unknown_sku)", "required:ColumnValuesToNotBeNull(sku)"}

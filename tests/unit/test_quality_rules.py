@@ -22,6 +22,7 @@ NOW = datetime(2026, 1, 1, 10, 0, 0)
 
 # --- freshness -----------------------------------------------------------------------------------------------
 
+
 def test_snapshot_older_than_every_plus_grace_is_late_and_critical() -> None:
     daily = Cadence(every=timedelta(days=1), grace=timedelta(hours=6), severity=Severity.CRITICAL)
     fresh = assess_freshness("wms_snapshots/WH", NOW - timedelta(hours=30), NOW, daily)
@@ -56,13 +57,18 @@ def test_config_parses_durations_platform_schedules_and_the_clock(tmp_path) -> N
     assert resolve_now("data_as_of", as_of, NOW, env={}) == as_of
     assert resolve_now("data_as_of", None, NOW, env={}) == NOW
     assert resolve_now("wall_clock", as_of, NOW, env={}) == NOW
-    assert resolve_now("data_as_of", as_of, NOW, env={"OMNISTOCK_QUALITY_NOW": "2025-11-11 00:00:00"}) == datetime(2025, 11, 11)
+    assert resolve_now("data_as_of", as_of, NOW, env={"OMNISTOCK_QUALITY_NOW": "2025-11-11 00:00:00"}) == datetime(
+        2025, 11, 11
+    )
     (tmp_path / "quality").mkdir()
-    (tmp_path / "quality" / "cadences.yml").write_text("now: wall_clock\nfreshness:\n  orders: {column: updated_at, every: 1h}\n")
+    (tmp_path / "quality" / "cadences.yml").write_text(
+        "now: wall_clock\nfreshness:\n  orders: {column: updated_at, every: 1h}\n"
+    )
     assert load_config(tmp_path, env={}).now == "wall_clock"
 
 
 # --- order volume --------------------------------------------------------------------------------------------
+
 
 def _hourly(per_week_window: list[int], observed: int, window_end: datetime, hours: int = 6) -> dict[datetime, int]:
     """Counts putting `observed` orders in the last window and per_week_window[k-1] in the same window k weeks ago
@@ -116,6 +122,7 @@ def test_a_new_channel_without_history_is_not_judged() -> None:
 
 # --- alert states --------------------------------------------------------------------------------------------
 
+
 def _fail(severity: Severity = Severity.CRITICAL, subject: str = "") -> CheckOutcome:
     return CheckOutcome("freshness", "staging/stg_wms_snapshots", False, severity, "late", subject)
 
@@ -138,7 +145,13 @@ def test_pass_resolves_and_a_new_failure_reopens_with_notification() -> None:
     again = reconcile_alerts(resolved.alerts, [_fail()], t[2])
     assert [n.reason for n in again.notify] == ["reopened"]
     alert = again.alerts[0]
-    assert (alert.status, alert.count, alert.first_seen, alert.opened_at, alert.resolved_at) == (OPEN, 2, t[0], t[2], None)
+    assert (alert.status, alert.count, alert.first_seen, alert.opened_at, alert.resolved_at) == (
+        OPEN,
+        2,
+        t[0],
+        t[2],
+        None,
+    )
 
 
 def test_escalation_notifies_and_checks_outside_the_scope_are_untouched() -> None:
@@ -156,6 +169,7 @@ def test_escalation_notifies_and_checks_outside_the_scope_are_untouched() -> Non
 
 # --- suites generated from the contract ----------------------------------------------------------------------
 
+
 def test_raw_suites_follow_the_contract() -> None:
     suite = raw_source_suite(SOURCES["orders"], {"channel_id": ["tmall"]}, min_rows=0)
     labels = {e.label: e.severity for e in suite.expectations}
@@ -164,13 +178,17 @@ def test_raw_suites_follow_the_contract() -> None:
     assert labels["values:ColumnValuesToBeInSet(status)"] is Severity.CRITICAL
     assert labels["references:ColumnValuesToBeNull(unknown_channel_id)"] is Severity.WARN
     snapshots = raw_source_suite(SOURCES["wms_snapshots"])
-    assert any(e.label == "ranges:ColumnValuesToBeBetween(qty)" and e.severity is Severity.CRITICAL for e in snapshots.expectations)
+    assert any(
+        e.label == "ranges:ColumnValuesToBeBetween(qty)" and e.severity is Severity.CRITICAL
+        for e in snapshots.expectations
+    )
     # lot_no is part of the key but optional: never required to be non-null
     assert not any(e.label.endswith("NotBeNull(lot_no)") for e in snapshots.expectations)
     assert set(mart_suites()) == {"inventory_warehouse_layer", "inventory_scheduling_layer", "inventory_sales_layer"}
 
 
 # --- the publish gate ----------------------------------------------------------------------------------------
+
 
 @given(st.lists(st.one_of(st.none(), st.integers(-1000, 10**9)), min_size=1, max_size=30))
 def test_never_publish_more_than_available_to_sell(values: list[int | None]) -> None:

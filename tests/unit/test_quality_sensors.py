@@ -40,7 +40,9 @@ def test_failed_runs_raise_one_alert_and_a_success_resolves_it() -> None:
             result = failing_job.execute_in_process(instance=instance, raise_on_error=False)
             failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
             context = dg.build_run_status_sensor_context(
-                sensor_name="quality_run_failure_alert", dagster_event=failure, dagster_instance=instance,
+                sensor_name="quality_run_failure_alert",
+                dagster_event=failure,
+                dagster_instance=instance,
                 dagster_run=result.dagster_run,
             ).for_run_failure()
             run_failure_alert(context)
@@ -48,10 +50,14 @@ def test_failed_runs_raise_one_alert_and_a_success_resolves_it() -> None:
 
         result = passing_job.execute_in_process(instance=instance)
         success = next(e for e in result.all_events if e.event_type_value == "PIPELINE_SUCCESS")
-        run_success_resolves(dg.build_run_status_sensor_context(
-            sensor_name="quality_run_success_resolves", dagster_event=success, dagster_instance=instance,
-            dagster_run=result.dagster_run,
-        ))
+        run_success_resolves(
+            dg.build_run_status_sensor_context(
+                sensor_name="quality_run_success_resolves",
+                dagster_event=success,
+                dagster_instance=instance,
+                dagster_run=result.dagster_run,
+            )
+        )
         assert _alerts() == [("run_failure", "job/materialize_everything", "warn", "resolved", 2)]
 
 

@@ -44,7 +44,9 @@ def _alive(pid: int) -> bool:
 
 
 def _dead_pid() -> int:
-    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     return int(done.stdout)
 
 
@@ -72,7 +74,12 @@ def test_dbt_started_through_the_resource_dies_when_its_parent_is_killed(tmp_pat
         """
     )
     env = {**os.environ, "OMNISTOCK_DBT_EXECUTABLE": "/bin/sleep"}
-    proc = subprocess.Popen([sys.executable, "-c", parent, dbt_resource().dbt_executable, sigterm], stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", parent, dbt_resource().dbt_executable, sigterm],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     child = int(proc.stdout.readline())
     try:
         time.sleep(0.5)  # the wrapper has exec'd sleep
@@ -235,7 +242,9 @@ def test_a_run_started_in_the_background_stops_on_sigterm() -> None:
         """
     )
     outputs = {
-        fix: subprocess.run([sys.executable, "-c", script], env={**os.environ, "FIX": fix}, capture_output=True, text=True, timeout=60).stdout.strip()
+        fix: subprocess.run(
+            [sys.executable, "-c", script], env={**os.environ, "FIX": fix}, capture_output=True, text=True, timeout=60
+        ).stdout.strip()
         for fix in ("0", "1")
     }
     assert outputs == {"0": "still running", "1": "interrupted"}

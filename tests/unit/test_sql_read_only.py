@@ -28,8 +28,12 @@ def data(tmp_path: Path) -> Path:
     (folder / "warehouse").mkdir()
     with duckdb.connect(str(folder / "warehouse" / "omnistock.duckdb")) as con:
         con.execute("create schema marts; create schema staging")
-        con.execute("create table marts.inventory_sales_layer as select 'tmall' as channel_id, 'SKU1' as sku, 42 as available_to_sell")
-        con.execute(f"create view staging.stg_products as select * from read_parquet('{folder}/raw/products/**/*.parquet')")
+        con.execute(
+            "create table marts.inventory_sales_layer as select 'tmall' as channel_id, 'SKU1' as sku, 42 as available_to_sell"
+        )
+        con.execute(
+            f"create view staging.stg_products as select * from read_parquet('{folder}/raw/products/**/*.parquet')"
+        )
     (tmp_path / "secret.txt").write_text(f"{SECRET}\nsecond line\n")
     with duckdb.connect(str(tmp_path / "other.duckdb")) as con:
         con.execute("create table precious as select 1 as x")
@@ -71,7 +75,10 @@ def test_no_file_outside_the_warehouse_is_read(data: Path, query: str) -> None:
         ("export database '{tmp}/exported'", "{tmp}/exported"),
         ("export database '{data}/raw/exported'", "{data}/raw/exported"),
         # EXPLAIN ANALYZE runs what it explains
-        ("explain analyze copy (select 1) to '{data}/raw/products/explained.parquet'", "{data}/raw/products/explained.parquet"),
+        (
+            "explain analyze copy (select 1) to '{data}/raw/products/explained.parquet'",
+            "{data}/raw/products/explained.parquet",
+        ),
         ("EXPLAIN   ANALYSE copy (select 1) to '{tmp}/explained.csv'", "{tmp}/explained.csv"),
     ],
 )
@@ -91,7 +98,13 @@ def test_another_database_cannot_be_attached_and_changed(data: Path) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ["set enable_external_access = true", "reset lock_configuration", "install httpfs", "load json", "create temp table t as select 1"],
+    [
+        "set enable_external_access = true",
+        "reset lock_configuration",
+        "install httpfs",
+        "load json",
+        "create temp table t as select 1",
+    ],
 )
 def test_settings_extensions_and_writes_are_refused(data: Path, query: str) -> None:
     result = sql(data, query)
@@ -161,5 +174,10 @@ def test_summary_counts_files_nothing_reads_apart_from_deliveries(data: Path) ->
         con.execute("alter table marts.inventory_sales_layer add column is_low_stock boolean")
     result = runner.invoke(app, ["summary"], env={"OMNISTOCK_DATA_DIR": str(data), "COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    rows = [line.split() for line in result.output.splitlines() if line.startswith("│ orders") or line.startswith("│ ∅")]
-    assert [[c for c in row if c != "│"] for row in rows] == [["orders", "1", "10", "9", "1", "0", "1"], ["∅", "0", "0", "0", "0", "0", "1"]]
+    rows = [
+        line.split() for line in result.output.splitlines() if line.startswith("│ orders") or line.startswith("│ ∅")
+    ]
+    assert [[c for c in row if c != "│"] for row in rows] == [
+        ["orders", "1", "10", "9", "1", "0", "1"],
+        ["∅", "0", "0", "0", "0", "0", "1"],
+    ]

@@ -17,11 +17,14 @@ with
 
 events as (
 
-    select updated_at as event_at from {{ ref('stg_orders') }} where updated_at is not null
+    select updated_at as event_at from {{ ref('stg_orders') }}
+    where updated_at is not null
     union all
-    select occurred_at as event_at from {{ ref('stg_wms_movements') }} where occurred_at is not null
+    select occurred_at as event_at from {{ ref('stg_wms_movements') }}
+    where occurred_at is not null
     union all
-    select as_of as event_at from {{ ref('stg_wms_snapshots') }} where as_of is not null
+    select as_of as event_at from {{ ref('stg_wms_snapshots') }}
+    where as_of is not null
 
 ),
 
@@ -65,13 +68,13 @@ final as (
 
     select
         {%- if var('as_of') %}
-        cast('{{ var("as_of") }}' as timestamp) as as_of,
-        bounds.latest_event_at,
-        false as outlier_ignored
+            cast('{{ var("as_of") }}' as timestamp) as as_of,
+            bounds.latest_event_at,
+            false as outlier_ignored
         {%- else %}
-        coalesce(bounds.supported_at, bounds.latest_event_at, cast(current_timestamp as timestamp)) as as_of,
-        bounds.latest_event_at,
-        coalesce(bounds.latest_event_at > bounds.supported_at, false) as outlier_ignored
+            coalesce(bounds.supported_at, bounds.latest_event_at, cast(current_timestamp as timestamp)) as as_of,
+            bounds.latest_event_at,
+            coalesce(bounds.latest_event_at > bounds.supported_at, false) as outlier_ignored
         {%- endif %}
     from bounds
 

@@ -63,9 +63,10 @@ eligible as (
     inner join available_lots
         on rules.location_id = available_lots.location_id
     cross join as_of
-    where available_lots.expiry_date is null
+    where
+        available_lots.expiry_date is null
         or {{ dbt.datediff('cast(as_of.as_of as date)', 'available_lots.expiry_date', 'day') }}
-            >= channels.min_shelf_life_days
+        >= channels.min_shelf_life_days
     group by rules.channel_id, available_lots.location_id, available_lots.sku
 
 ),
@@ -94,9 +95,10 @@ final as (
     inner join stock
         on rules.location_id = stock.location_id
     left join eligible
-        on rules.channel_id = eligible.channel_id
-        and stock.location_id = eligible.location_id
-        and stock.sku = eligible.sku
+        on
+            rules.channel_id = eligible.channel_id
+            and stock.location_id = eligible.location_id
+            and stock.sku = eligible.sku
 
 )
 

@@ -35,7 +35,8 @@ unpaid_held as (
     inner join channels
         on lines.channel_id = channels.channel_id
     cross join as_of
-    where lines.status = 'created'
+    where
+        lines.status = 'created'
         and lines.created_at <= as_of.as_of
         and {{ dbt.datediff('lines.created_at', 'as_of.as_of', 'minute') }} < channels.payment_timeout_minutes
 
@@ -49,7 +50,8 @@ pending_allocation as (
         qty,
         'pending_allocation' as claim
     from lines
-    where status = 'paid'
+    where
+        status = 'paid'
         and location_id is null
 
 ),
@@ -63,7 +65,8 @@ controls as (
         controls.kind as claim
     from {{ ref('stg_channel_controls') }} as controls
     cross join as_of
-    where (controls.starts_at is null or controls.starts_at <= as_of.as_of)
+    where
+        (controls.starts_at is null or controls.starts_at <= as_of.as_of)
         and (controls.ends_at is null or controls.ends_at > as_of.as_of)
 
 ),

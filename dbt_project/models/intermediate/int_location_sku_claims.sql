@@ -18,7 +18,8 @@ order_occupied as (
         qty,
         'order_occupied' as claim
     from {{ ref('int_order_lines_exploded') }}
-    where status in ('paid', 'allocated')
+    where
+        status in ('paid', 'allocated')
         and location_id is not null
 
 ),
@@ -74,7 +75,8 @@ locked as (
         'locked' as claim
     from {{ ref('stg_stock_locks') }} as locks
     cross join as_of
-    where (locks.starts_at is null or locks.starts_at <= as_of.as_of)
+    where
+        (locks.starts_at is null or locks.starts_at <= as_of.as_of)
         and (locks.ends_at is null or locks.ends_at > as_of.as_of)
 
 ),

@@ -29,9 +29,15 @@ stock as (
 
 grid as (
 
-    select location_id, sku from stock
+    select
+        location_id,
+        sku
+    from stock
     union
-    select location_id, sku from claims
+    select
+        location_id,
+        sku
+    from claims
 
 ),
 
@@ -49,11 +55,13 @@ joined as (
         coalesce(claims.inbound_in_transit, 0) as inbound_in_transit
     from grid
     left join stock
-        on grid.location_id = stock.location_id
-        and grid.sku = stock.sku
+        on
+            grid.location_id = stock.location_id
+            and grid.sku = stock.sku
     left join claims
-        on grid.location_id = claims.location_id
-        and grid.sku = claims.sku
+        on
+            grid.location_id = claims.location_id
+            and grid.sku = claims.sku
 
 ),
 

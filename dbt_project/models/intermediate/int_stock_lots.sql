@@ -79,8 +79,9 @@ quantity_lots as (
         'quantity' as stock_mode
     from snapshots
     inner join latest_snapshot
-        on snapshots.location_id = latest_snapshot.location_id
-        and snapshots.as_of = latest_snapshot.latest_as_of
+        on
+            snapshots.location_id = latest_snapshot.location_id
+            and snapshots.as_of = latest_snapshot.latest_as_of
     group by
         snapshots.location_id, snapshots.owner, snapshots.sku, snapshots.lot_no,
         snapshots.production_date, snapshots.expiry_date, snapshots.bin,
@@ -90,9 +91,11 @@ quantity_lots as (
 
 final as (
 
-    select * from flow_lots where qty <> 0
+    select * from flow_lots
+    where qty <> 0
     union all
-    select * from quantity_lots where qty <> 0
+    select * from quantity_lots
+    where qty <> 0
 
 )
 

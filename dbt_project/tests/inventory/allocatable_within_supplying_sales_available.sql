@@ -69,9 +69,11 @@ violations as (
         coalesce(supplying.supplying_sales_available, 0) as bound
     from sales
     left join supplying
-        on sales.channel_id = supplying.channel_id
-        and sales.sku = supplying.sku
-    where not sales.is_bundle
+        on
+            sales.channel_id = supplying.channel_id
+            and sales.sku = supplying.sku
+    where
+        not sales.is_bundle
         and sales.allocatable > coalesce(supplying.supplying_sales_available, 0)
 
     union all
@@ -83,9 +85,11 @@ violations as (
         coalesce(bundle_bound.component_bound, 0) as bound
     from sales
     left join bundle_bound
-        on sales.channel_id = bundle_bound.channel_id
-        and sales.sku = bundle_bound.sku
-    where sales.is_bundle
+        on
+            sales.channel_id = bundle_bound.channel_id
+            and sales.sku = bundle_bound.sku
+    where
+        sales.is_bundle
         and sales.allocatable > coalesce(bundle_bound.component_bound, 0)
 
 )

@@ -33,8 +33,9 @@ compared as (
         coalesce(lots.lot_qty, 0) as lot_qty
     from scheduling
     full outer join lots
-        on scheduling.location_id = lots.location_id
-        and scheduling.sku = lots.sku
+        on
+            scheduling.location_id = lots.location_id
+            and scheduling.sku = lots.sku
 
 )
 

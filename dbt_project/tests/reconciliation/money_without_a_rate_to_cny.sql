@@ -11,7 +11,8 @@ select
     min(business_date) as first_day,
     max(business_date) as last_day
 from {{ ref('reconciliation_anomalies') }}
-where status = 'open'
+where
+    status = 'open'
     and fx_rate_missing
 group by coalesce(currency, '(unknown)')
 union all

@@ -51,7 +51,11 @@ def dbt_run_folder(run_id: str) -> Path:
 def prune_dbt_runs(keep: int = DBT_RUNS_KEPT) -> None:
     """Delete all but the `keep` most recent builds' dbt artifact folders."""
     folder = paths().dagster_storage / "dbt_runs"
-    runs = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True) if folder.is_dir() else []
+    runs = (
+        sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+        if folder.is_dir()
+        else []
+    )
     for old in runs[keep:]:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -67,7 +71,8 @@ def omnistock_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource)
     args = ["build"]
     if markers:
         context.log.info(
-            "rows left the raw zone of " + ", ".join(m.suffix.lstrip(".") for m in markers)
+            "rows left the raw zone of "
+            + ", ".join(m.suffix.lstrip(".") for m in markers)
             + ": rebuilding the incremental models (--full-refresh)"
         )
         args.append("--full-refresh")

@@ -33,7 +33,10 @@ def tie_to_parent() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
-        print(f"dbt_with_parent: prctl failed (errno {ctypes.get_errno()}); dbt will outlive a killed run", file=sys.stderr)
+        print(
+            f"dbt_with_parent: prctl failed (errno {ctypes.get_errno()}); dbt will outlive a killed run",
+            file=sys.stderr,
+        )
         return
     if os.getppid() != parent:  # the parent died before the kernel was watching: do what it would have done
         sys.exit(f"dbt_with_parent: parent process {parent} is gone; not starting dbt")

@@ -61,9 +61,15 @@ def _summary(frame: pl.DataFrame, table: str) -> dict:
     return {"table": dg.MetadataValue.text(table), "dagster/row_count": frame.height}
 
 
-@dg.asset(key=PLAN, deps=PLANNING_DEPS, group_name=GROUP, pool=WAREHOUSE_POOL, kinds={"python", "duckdb"},
-          description="Paid, unallocated order lines -> location, FEFO lots, successor substitutions, gift lines, "
-          "with a reason for every decision and failure (docs/fulfillment.md).")
+@dg.asset(
+    key=PLAN,
+    deps=PLANNING_DEPS,
+    group_name=GROUP,
+    pool=WAREHOUSE_POOL,
+    kinds={"python", "duckdb"},
+    description="Paid, unallocated order lines -> location, FEFO lots, successor substitutions, gift lines, "
+    "with a reason for every decision and failure (docs/fulfillment.md).",
+)
 def fulfillment_plan(context: dg.AssetExecutionContext, config: PlanningConfig) -> dg.MaterializeResult:
     rules = load_rules(Path(config.membership_rules_file))
     centroids = load_region_centroids(Path(config.region_centroids_file))
@@ -77,10 +83,16 @@ def fulfillment_plan(context: dg.AssetExecutionContext, config: PlanningConfig) 
     return dg.MaterializeResult(metadata={**_summary(frame, "marts.fulfillment_plan"), "lines_by_reason": by_reason})
 
 
-@dg.asset(key=REPLAY_PLAN, deps=PLANNING_DEPS, group_name=GROUP, pool=WAREHOUSE_POOL, kinds={"python", "duckdb"},
-          description="The same rules replayed over the orders paid in the last days (at most the most recent "
-          "replay_max_orders), as if unallocated, against the stock they saw (pipelines/fulfillment/replay.py): the "
-          "realistic measure of automatic routing.")
+@dg.asset(
+    key=REPLAY_PLAN,
+    deps=PLANNING_DEPS,
+    group_name=GROUP,
+    pool=WAREHOUSE_POOL,
+    kinds={"python", "duckdb"},
+    description="The same rules replayed over the orders paid in the last days (at most the most recent "
+    "replay_max_orders), as if unallocated, against the stock they saw (pipelines/fulfillment/replay.py): the "
+    "realistic measure of automatic routing.",
+)
 def fulfillment_replay_plan(context: dg.AssetExecutionContext, config: ReplayConfig) -> dg.MaterializeResult:
     rules = load_rules(Path(config.membership_rules_file))
     centroids = load_region_centroids(Path(config.region_centroids_file))
@@ -90,44 +102,70 @@ def fulfillment_replay_plan(context: dg.AssetExecutionContext, config: ReplayCon
         context.log.info(f"replaying {scope.orders:,} orders ({scope.lines:,} lines): {scope.what}")
         frame = plan_replay(planning_inputs(con), config.replay_days, rules, centroids, config.replay_max_orders)
         replace_table(con, "marts", "fulfillment_replay_plan", frame)
-    return dg.MaterializeResult(metadata={
-        **_summary(frame, "marts.fulfillment_replay_plan"), "replay_days": config.replay_days,
-        "replay_max_orders": config.replay_max_orders, "orders_replayed": scope.orders,
-        "window_capped": scope.orders >= config.replay_max_orders,
-    })
+    return dg.MaterializeResult(
+        metadata={
+            **_summary(frame, "marts.fulfillment_replay_plan"),
+            "replay_days": config.replay_days,
+            "replay_max_orders": config.replay_max_orders,
+            "orders_replayed": scope.orders,
+            "window_capped": scope.orders >= config.replay_max_orders,
+        }
+    )
 
 
-@dg.asset(key=dg.AssetKey(["marts", "wms_outbound_documents"]), deps=[PLAN], group_name=GROUP, pool=WAREHOUSE_POOL,
-          kinds={"python", "duckdb"}, description="Outbound documents for the WMS: one per order and shipping location "
-          "of the plan, one line per SKU and lot.")
+@dg.asset(
+    key=dg.AssetKey(["marts", "wms_outbound_documents"]),
+    deps=[PLAN],
+    group_name=GROUP,
+    pool=WAREHOUSE_POOL,
+    kinds={"python", "duckdb"},
+    description="Outbound documents for the WMS: one per order and shipping location "
+    "of the plan, one line per SKU and lot.",
+)
 def wms_outbound_documents() -> dg.MaterializeResult:
     with connect() as con:
         frame = outbound_documents(read_frame(con, "select * from marts.fulfillment_plan"), as_of(con))
         replace_table(con, "marts", "wms_outbound_documents", frame)
-    return dg.MaterializeResult(metadata={**_summary(frame, "marts.wms_outbound_documents"),
-                                          "documents": frame["document_id"].n_unique()})
+    return dg.MaterializeResult(
+        metadata={**_summary(frame, "marts.wms_outbound_documents"), "documents": frame["document_id"].n_unique()}
+    )
 
 
-@dg.asset(key=dg.AssetKey(["marts", "wms_inbound_documents"]),
-          deps=[dg.AssetKey(["staging", "stg_inbound_asn"]), dg.AssetKey(["staging", "stg_transfers"])],
-          group_name=GROUP, pool=WAREHOUSE_POOL, kinds={"python", "duckdb"},
-          description="Inbound documents for the WMS: supplier ASNs and incoming transfers still expected.")
+@dg.asset(
+    key=dg.AssetKey(["marts", "wms_inbound_documents"]),
+    deps=[dg.AssetKey(["staging", "stg_inbound_asn"]), dg.AssetKey(["staging", "stg_transfers"])],
+    group_name=GROUP,
+    pool=WAREHOUSE_POOL,
+    kinds={"python", "duckdb"},
+    description="Inbound documents for the WMS: supplier ASNs and incoming transfers still expected.",
+)
 def wms_inbound_documents() -> dg.MaterializeResult:
     with connect() as con:
         frame = inbound_documents(
             read_frame(con, "select asn_id, location_id, sku, qty, expected_at, status from staging.stg_inbound_asn"),
-            read_frame(con, "select transfer_id, from_location, to_location, sku, qty, status, updated_at from staging.stg_transfers"),
+            read_frame(
+                con,
+                "select transfer_id, from_location, to_location, sku, qty, status, updated_at from staging.stg_transfers",
+            ),
         )
         replace_table(con, "marts", "wms_inbound_documents", frame)
     return dg.MaterializeResult(metadata=_summary(frame, "marts.wms_inbound_documents"))
 
 
-@dg.asset(key=dg.AssetKey(["marts", "interception_list"]),
-          deps=[dg.AssetKey(["staging", "stg_orders"]), dg.AssetKey(["intermediate", "int_order_lines_exploded"]),
-                dg.AssetKey(["staging", "stg_wms_movements"]), dg.AssetKey(["marts", "inventory_scheduling_layer"])],
-          group_name=GROUP, pool=WAREHOUSE_POOL, kinds={"python", "duckdb", "csv"},
-          description="Orders cancelled or refunded after release to the WMS and not shipped, for warehouse and "
-          "carrier; also exported to <data>/exports/interception_list.csv.")
+@dg.asset(
+    key=dg.AssetKey(["marts", "interception_list"]),
+    deps=[
+        dg.AssetKey(["staging", "stg_orders"]),
+        dg.AssetKey(["intermediate", "int_order_lines_exploded"]),
+        dg.AssetKey(["staging", "stg_wms_movements"]),
+        dg.AssetKey(["marts", "inventory_scheduling_layer"]),
+    ],
+    group_name=GROUP,
+    pool=WAREHOUSE_POOL,
+    kinds={"python", "duckdb", "csv"},
+    description="Orders cancelled or refunded after release to the WMS and not shipped, for warehouse and "
+    "carrier; also exported to <data>/exports/interception_list.csv.",
+)
 def interception_list_asset() -> dg.MaterializeResult:
     with connect() as con:
         # only the cancelled / refunded orders that have a location are read (not the whole history)
@@ -143,25 +181,41 @@ def interception_list_asset() -> dg.MaterializeResult:
     export = interception_export_path()
     export.parent.mkdir(parents=True, exist_ok=True)
     frame.write_csv(export)
-    return dg.MaterializeResult(metadata={**_summary(frame, "marts.interception_list"), "export": dg.MetadataValue.path(str(export))})
+    return dg.MaterializeResult(
+        metadata={**_summary(frame, "marts.interception_list"), "export": dg.MetadataValue.path(str(export))}
+    )
 
 
-@dg.asset(key=dg.AssetKey(["marts", "fulfillment_kpis"]), deps=[PLAN, REPLAY_PLAN], group_name=GROUP, pool=WAREHOUSE_POOL,
-          kinds={"python", "duckdb"}, description="Share of orders routed automatically and counts by reason, for the "
-          "open orders (scope open_orders) and the replay of the last days (scope replay).")
+@dg.asset(
+    key=dg.AssetKey(["marts", "fulfillment_kpis"]),
+    deps=[PLAN, REPLAY_PLAN],
+    group_name=GROUP,
+    pool=WAREHOUSE_POOL,
+    kinds={"python", "duckdb"},
+    description="Share of orders routed automatically and counts by reason, for the "
+    "open orders (scope open_orders) and the replay of the last days (scope replay).",
+)
 def fulfillment_kpis_asset() -> dg.MaterializeResult:
     with connect() as con:
-        frame = pl.concat([
-            fulfillment_kpis(read_frame(con, "select * from marts.fulfillment_plan"), "open_orders"),
-            fulfillment_kpis(read_frame(con, "select * from marts.fulfillment_replay_plan"), "replay"),
-        ])
+        frame = pl.concat(
+            [
+                fulfillment_kpis(read_frame(con, "select * from marts.fulfillment_plan"), "open_orders"),
+                fulfillment_kpis(read_frame(con, "select * from marts.fulfillment_replay_plan"), "replay"),
+            ]
+        )
         replace_table(con, "marts", "fulfillment_kpis", frame)
     shares = {
-        scope: value for scope, value in frame.filter(pl.col("metric") == "share_routed_automatically")
-        .select("scope", "value").iter_rows()
+        scope: value
+        for scope, value in frame.filter(pl.col("metric") == "share_routed_automatically")
+        .select("scope", "value")
+        .iter_rows()
     }
-    return dg.MaterializeResult(metadata={**_summary(frame, "marts.fulfillment_kpis"),
-                                          **{f"share_routed_automatically_{k}": v for k, v in shares.items() if v is not None}})
+    return dg.MaterializeResult(
+        metadata={
+            **_summary(frame, "marts.fulfillment_kpis"),
+            **{f"share_routed_automatically_{k}": v for k, v in shares.items() if v is not None},
+        }
+    )
 
 
 fulfillment_assets = [

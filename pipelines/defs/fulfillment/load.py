@@ -9,8 +9,8 @@ peak day of 20 M orders the whole history read into Polars took several GiB.
 
 from datetime import datetime, timedelta
 
-import duckdb
 import dagster as dg
+import duckdb
 import polars as pl
 
 from pipelines.fulfillment.planning import PlanningInputs, PlanScope
@@ -119,10 +119,16 @@ def select_open_orders(con: duckdb.DuckDBPyConnection, moment: datetime) -> Plan
 def select_replay_orders(con: duckdb.DuckDBPyConnection, moment: datetime, days: int, max_orders: int) -> PlanScope:
     """Scope the connection's planning reads to the replay window: orders paid in the last `days`
     before `moment`, routed or unplaced, at most `max_orders` of them (the most recently paid)."""
-    con.execute(REPLAY_SCOPE_SQL, {
-        "since": moment - timedelta(days=days), "as_of": moment, "routed": list(ROUTED_STATUSES),
-        "unplaced": list(UNPLACED_STATUSES), "max_orders": max(max_orders, 0),
-    })
+    con.execute(
+        REPLAY_SCOPE_SQL,
+        {
+            "since": moment - timedelta(days=days),
+            "as_of": moment,
+            "routed": list(ROUTED_STATUSES),
+            "unplaced": list(UNPLACED_STATUSES),
+            "max_orders": max(max_orders, 0),
+        },
+    )
     return scope_size(con, f"replay of the last {days} days (at most {max_orders:,} orders)")
 
 

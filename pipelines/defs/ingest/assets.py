@@ -46,7 +46,9 @@ def landing_scan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     where = paths()
     entries = landing_report(where)
     target = where.raw / "_manifest" / f"{LANDING_LOG}.parquet"
-    previous = pl.read_parquet(target).cast(dict(MANIFEST_SCHEMA)) if target.exists() else pl.DataFrame(schema=MANIFEST_SCHEMA)
+    previous = (
+        pl.read_parquet(target).cast(dict(MANIFEST_SCHEMA)) if target.exists() else pl.DataFrame(schema=MANIFEST_SCHEMA)
+    )
     log = landing_log(entries, previous, datetime.now())
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_suffix(".tmp")
@@ -139,4 +141,6 @@ def _days(days: list[str]) -> str:
     return f"{len(days)} days, {days[0]} .. {days[-1]}"
 
 
-ingest_assets = [build_ingest_asset(SOURCES[name]) for name in (*MASTER_SOURCES, *(n for n in SOURCES if n not in MASTER_SOURCES))]
+ingest_assets = [
+    build_ingest_asset(SOURCES[name]) for name in (*MASTER_SOURCES, *(n for n in SOURCES if n not in MASTER_SOURCES))
+]

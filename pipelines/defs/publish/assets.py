@@ -34,12 +34,19 @@ def sales_layer_ready(context: dg.AssetExecutionContext) -> dg.MaterializeResult
         if blocking:
             raise dg.Failure(
                 description=f"not publishing: {len(blocking)} open critical data quality alert(s)",
-                metadata={"alerts": dg.MetadataValue.md("\n".join(f"- `{a.check}` on `{a.asset}` {a.subject}: {a.message}" for a in blocking))},
+                metadata={
+                    "alerts": dg.MetadataValue.md(
+                        "\n".join(f"- `{a.check}` on `{a.asset}` {a.subject}: {a.message}" for a in blocking)
+                    )
+                },
             )
-        sales = read_frame(con, "select channel_id, sku, available_to_sell, is_low_stock, as_of from marts.inventory_sales_layer")
+        sales = read_frame(
+            con, "select channel_id, sku, available_to_sell, is_low_stock, as_of from marts.inventory_sales_layer"
+        )
         cleared = clear_for_publishing(sales)
         cleared = cleared.with_columns(
-            pl.lit(datetime.now().replace(microsecond=0)).alias("cleared_at"), pl.lit(context.run.run_id).alias("run_id")
+            pl.lit(datetime.now().replace(microsecond=0)).alias("cleared_at"),
+            pl.lit(context.run.run_id).alias("run_id"),
         )
         rows = replace_table(con, "marts", "publishable_sales_layer", cleared)
     return dg.MaterializeResult(

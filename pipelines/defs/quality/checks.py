@@ -81,7 +81,9 @@ DELIVERY_SPECS = [
     for name in SOURCES
 ]
 # Everything a warehouse check guards: publishing waits for (and is blocked by) these checks.
-GATED_ASSETS = sorted({spec.asset_key for spec in [*WAREHOUSE_SPECS, *DELIVERY_SPECS]}, key=lambda k: k.to_user_string())
+GATED_ASSETS = sorted(
+    {spec.asset_key for spec in [*WAREHOUSE_SPECS, *DELIVERY_SPECS]}, key=lambda k: k.to_user_string()
+)
 
 
 def _dagster_severity(severity: Severity) -> dg.AssetCheckSeverity:
@@ -104,8 +106,12 @@ def _result(key: dg.AssetCheckKey, findings: list[CheckOutcome], metadata: dict)
 
 def _record(context: dg.AssetCheckExecutionContext, outcomes: list[CheckOutcome], scope: list[tuple[str, str]]) -> dict:
     update, report = record_outcomes(outcomes, scope, context.run.run_id, context.log)
-    return {"alerts_new_or_reopened": len(update.notify), "alerts_resolved": len(update.resolved),
-            "alerts_delivered_webhook": report.webhook, "alerts_delivered_email": report.email}
+    return {
+        "alerts_new_or_reopened": len(update.notify),
+        "alerts_resolved": len(update.resolved),
+        "alerts_delivered_webhook": report.webhook,
+        "alerts_delivered_email": report.email,
+    }
 
 
 def build_raw_contract_check(name: str) -> dg.AssetChecksDefinition:
@@ -134,13 +140,19 @@ def build_raw_contract_check(name: str) -> dg.AssetChecksDefinition:
         (result,) = run_suites(where.data_dir, [(suite, frame)])
         outcome = CheckOutcome("contract", suite.asset, result.success, result.severity, result.message())
         alert_meta = _record(context, [outcome], [("contract", suite.asset)])
-        return _result(dg.AssetCheckKey(raw_key(name), "contract"), [outcome], {
-            "rows_validated": result.rows,
-            "expectations": result.evaluated,
-            "failed_expectations": dg.MetadataValue.md("\n".join(f"- `{f.label}` **{f.severity.value}**: {f.detail}" for f in result.failures) or "none"),
-            "data_docs": dg.MetadataValue.path(str(data_docs_dir(where.data_dir) / "index.html")),
-            **alert_meta,
-        })
+        return _result(
+            dg.AssetCheckKey(raw_key(name), "contract"),
+            [outcome],
+            {
+                "rows_validated": result.rows,
+                "expectations": result.evaluated,
+                "failed_expectations": dg.MetadataValue.md(
+                    "\n".join(f"- `{f.label}` **{f.severity.value}**: {f.detail}" for f in result.failures) or "none"
+                ),
+                "data_docs": dg.MetadataValue.path(str(data_docs_dir(where.data_dir) / "index.html")),
+                **alert_meta,
+            },
+        )
 
     return _contract
 
@@ -161,7 +173,9 @@ def _freshness(con, config, now: datetime, source: str) -> list[CheckOutcome]:
     for subject, moment in sorted(latest.items()):
         cadence = rule.cadence_for(platforms.get(subject))
         verdict = assess_freshness(f"{source}{'/' + subject if subject else ''}", moment, now, cadence)
-        outcomes.append(CheckOutcome("freshness", asset, not verdict.late, verdict.severity, verdict.message(), subject))
+        outcomes.append(
+            CheckOutcome("freshness", asset, not verdict.late, verdict.severity, verdict.message(), subject)
+        )
     return outcomes
 
 
@@ -182,13 +196,18 @@ def warehouse_quality_checks(context: dg.AssetCheckExecutionContext):
                 findings[key] = _freshness(con, config, now, key.asset_key.path[-1].removeprefix("stg_"))
         volume_key = dg.AssetCheckKey(staging_key("orders"), "order_volume")
         if volume_key in selected:
-            counts, first = readers.hourly_orders(con, readers.lookback_start(now, config.volume.weeks, config.volume.window_hours))
+            counts, first = readers.hourly_orders(
+                con, readers.lookback_start(now, config.volume.weeks, config.volume.window_hours)
+            )
             volume = detect_volume_anomalies(counts, first, now, config.volume)
             asset = staging_key("orders").to_user_string()
             findings[volume_key] = [
-                CheckOutcome("order_volume", asset, not v.anomalous, v.severity, v.message(), v.channel_id) for v in volume
+                CheckOutcome("order_volume", asset, not v.anomalous, v.severity, v.message(), v.channel_id)
+                for v in volume
             ]
-            metadata[volume_key] = {"channels": dg.MetadataValue.md("\n".join(f"- {v.message()}" for v in volume) or "none")}
+            metadata[volume_key] = {
+                "channels": dg.MetadataValue.md("\n".join(f"- {v.message()}" for v in volume) or "none")
+            }
         suites = mart_suites(
             readers.staged_values(con, "stg_channels", "channel_id"),
             readers.staged_values(con, "stg_locations", "location_id"),
@@ -200,21 +219,35 @@ def warehouse_quality_checks(context: dg.AssetCheckExecutionContext):
             if key in selected:
                 frame = readers.mart_frame(con, mart)
                 if frame is None:
-                    findings[key] = [CheckOutcome("contract", key.asset_key.to_user_string(), False, Severity.CRITICAL, f"marts.{mart} does not exist")]
+                    findings[key] = [
+                        CheckOutcome(
+                            "contract",
+                            key.asset_key.to_user_string(),
+                            False,
+                            Severity.CRITICAL,
+                            f"marts.{mart} does not exist",
+                        )
+                    ]
                 else:
                     batches.append((key, suites[mart], frame.to_pandas()))
-    for (key, suite, _), result in zip(batches, run_suites(where.data_dir, [(s, f) for _, s, f in batches]), strict=True):
+    for (key, suite, _), result in zip(
+        batches, run_suites(where.data_dir, [(s, f) for _, s, f in batches]), strict=True
+    ):
         findings[key] = [CheckOutcome("contract", suite.asset, result.success, result.severity, result.message())]
         metadata[key] = {
             "rows_validated": result.rows,
             "expectations": result.evaluated,
-            "failed_expectations": dg.MetadataValue.md("\n".join(f"- `{f.label}` **{f.severity.value}**: {f.detail}" for f in result.failures) or "none"),
+            "failed_expectations": dg.MetadataValue.md(
+                "\n".join(f"- `{f.label}` **{f.severity.value}**: {f.detail}" for f in result.failures) or "none"
+            ),
             "data_docs": dg.MetadataValue.path(str(data_docs_dir(where.data_dir) / "index.html")),
         }
     outcomes = [o for group in findings.values() for o in group]
     alert_meta = _record(context, outcomes, [(k.name, k.asset_key.to_user_string()) for k in findings])
     for key in sorted(findings, key=lambda k: (k.asset_key.to_user_string(), k.name)):
-        yield _result(key, findings[key], {"quality_now": now.isoformat(sep=" "), **metadata.get(key, {}), **alert_meta})
+        yield _result(
+            key, findings[key], {"quality_now": now.isoformat(sep=" "), **metadata.get(key, {}), **alert_meta}
+        )
 
 
 @dg.multi_asset_check(specs=DELIVERY_SPECS, can_subset=True, pool=WAREHOUSE_POOL, name="delivery_checks")
@@ -235,4 +268,6 @@ def delivery_checks(context: dg.AssetCheckExecutionContext):
     alert_meta = _record(context, outcomes, [(CHECK, asset_of(name)) for name in sorted(selected)])
     for name in sorted(selected):
         found = [o for o in outcomes if o.asset == asset_of(name)]
-        yield _result(dg.AssetCheckKey(staging_key(name), CHECK), found, {"quality_now": now.isoformat(sep=" "), **alert_meta})
+        yield _result(
+            dg.AssetCheckKey(staging_key(name), CHECK), found, {"quality_now": now.isoformat(sep=" "), **alert_meta}
+        )

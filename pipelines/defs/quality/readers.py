@@ -29,7 +29,9 @@ def raw_scan(source: Source, columns: tuple[str, ...], lookback_days: int) -> pl
     return frame
 
 
-def pack_deliveries(sizes: Sequence[tuple[str | None, int]], chunk_rows: int) -> list[tuple[tuple[str | None, ...], int, int]]:
+def pack_deliveries(
+    sizes: Sequence[tuple[str | None, int]], chunk_rows: int
+) -> list[tuple[tuple[str | None, ...], int, int]]:
     """Deliveries (id, rows), in the order given, packed into chunks of at most `chunk_rows` rows:
     (delivery ids, part, parts) each. A delivery of more than `chunk_rows` rows is a chunk of its own,
     cut into `parts` parts by a hash of the key (part 0 .. parts-1)."""
@@ -78,7 +80,9 @@ def raw_chunks(
 
     def by_hash() -> Iterator[pl.DataFrame]:
         for i in range(n):
-            part = frame.filter(pl.struct(present).hash() % n == i) if present else frame.slice(i * chunk_rows, chunk_rows)
+            part = (
+                frame.filter(pl.struct(present).hash() % n == i) if present else frame.slice(i * chunk_rows, chunk_rows)
+            )
             yield part.collect(engine="streaming")
 
     if n == 1:
@@ -93,7 +97,9 @@ def data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
     return rows[0][0] if rows else None
 
 
-def latest_events(con: duckdb.DuckDBPyConnection, source: str, column: str, by: str | None) -> dict[str, datetime | None]:
+def latest_events(
+    con: duckdb.DuckDBPyConnection, source: str, column: str, by: str | None
+) -> dict[str, datetime | None]:
     """Latest `column` in staging.stg_<source>, per value of `by` (or '' for the whole source)."""
     table = f"stg_{ident(source)}"
     if not table_exists(con, "staging", table):
@@ -112,7 +118,9 @@ def channel_platforms(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("select channel_id, platform from staging.stg_channels").fetchall())
 
 
-def hourly_orders(con: duckdb.DuckDBPyConnection, since: datetime) -> tuple[dict[str, dict[datetime, int]], dict[str, datetime]]:
+def hourly_orders(
+    con: duckdb.DuckDBPyConnection, since: datetime
+) -> tuple[dict[str, dict[datetime, int]], dict[str, datetime]]:
     """Orders created per channel and hour since `since`, and each channel's first order."""
     if not table_exists(con, "staging", "stg_orders"):
         return {}, {}
@@ -134,7 +142,12 @@ def hourly_orders(con: duckdb.DuckDBPyConnection, since: datetime) -> tuple[dict
 def staged_values(con: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:
     if not table_exists(con, "staging", table):
         return []
-    return [r[0] for r in con.execute(f"select distinct {ident(column)} from staging.{ident(table)} where {column} is not null").fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            f"select distinct {ident(column)} from staging.{ident(table)} where {column} is not null"
+        ).fetchall()
+    ]
 
 
 def mart_frame(con: duckdb.DuckDBPyConnection, mart: str) -> pl.DataFrame | None:

@@ -11,7 +11,9 @@ from pipelines.quality.store import record_outcomes
 
 
 def run_failure_outcome(job_name: str, run_id: str, message: str) -> CheckOutcome:
-    return CheckOutcome("run_failure", f"job/{job_name}", False, Severity.WARN, f"run {run_id} failed: {message}"[:1500])
+    return CheckOutcome(
+        "run_failure", f"job/{job_name}", False, Severity.WARN, f"run {run_id} failed: {message}"[:1500]
+    )
 
 
 def failed_only_on_quality_checks(step_failures: Sequence[dg.DagsterEvent]) -> bool:

@@ -14,9 +14,9 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contract import SOURCES
+from pipelines.ingest.delivery import Delivery
 from pipelines.ingest.formats import amazon, shopee, shopee_escrow, shopify, tmall
 from pipelines.ingest.formats.base import PlatformFormat
-from pipelines.ingest.delivery import Delivery
 from pipelines.ingest.readers import UnreadableFile, landing_files
 from pipelines.ingest.validate import ROW
 

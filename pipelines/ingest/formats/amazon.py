@@ -36,7 +36,11 @@ def amount(text: pl.Expr) -> pl.Expr:
     """Signed amounts; European files write 1234,56."""
     value = text.str.strip_chars()
     european = value.str.contains(",")
-    value = pl.when(european).then(value.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)).otherwise(value)
+    value = (
+        pl.when(european)
+        .then(value.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
+        .otherwise(value)
+    )
     return value.cast(pl.Float64, strict=False)
 
 
@@ -44,7 +48,11 @@ def lines(frame: pl.DataFrame, channel_id: str) -> pl.LazyFrame:
     """One row per amount, classified, with the group it belongs to."""
     kind = pl.col("transaction-type").str.strip_chars()
     settlement_type = (
-        pl.when(kind == "Order").then(pl.lit("sale")).when(kind.is_in(REFUND_TYPES)).then(pl.lit("refund")).otherwise(pl.lit("adjustment"))
+        pl.when(kind == "Order")
+        .then(pl.lit("sale"))
+        .when(kind.is_in(REFUND_TYPES))
+        .then(pl.lit("refund"))
+        .otherwise(pl.lit("adjustment"))
     )
     order_id = pl.col("order-id").str.strip_chars()
     per_order = order_id.is_not_null() & (settlement_type != "adjustment")
@@ -52,7 +60,11 @@ def lines(frame: pl.DataFrame, channel_id: str) -> pl.LazyFrame:
         pl.when(per_order & (settlement_type == "sale"))
         .then(pl.format("{}-{}", pl.col("settlement-id"), order_id))
         .when(per_order)
-        .then(pl.format("{}-{}-refund-{}", pl.col("settlement-id"), order_id, _optional(frame, "adjustment-id").fill_null("")))
+        .then(
+            pl.format(
+                "{}-{}-refund-{}", pl.col("settlement-id"), order_id, _optional(frame, "adjustment-id").fill_null("")
+            )
+        )
         .otherwise(pl.format("{}-row{}", pl.col("settlement-id"), pl.col(ROW)))
     )
     fee = pl.col("amount-type") == "ItemFees"
@@ -60,7 +72,10 @@ def lines(frame: pl.DataFrame, channel_id: str) -> pl.LazyFrame:
     posted = pl.coalesce(local_time(_optional(frame, "posted-date-time")), local_time(_optional(frame, "posted-date")))
     return (
         frame.lazy()
-        .with_columns(pl.col(c).str.strip_chars() for c in ("settlement-id", "transaction-type", "amount-type", "amount-description"))
+        .with_columns(
+            pl.col(c).str.strip_chars()
+            for c in ("settlement-id", "transaction-type", "amount-type", "amount-description")
+        )
         # the summary row carries the currency; some files repeat it on every row
         .with_columns(_optional(frame, "currency").drop_nulls().first().over("settlement-id").alias("__currency"))
         .filter(pl.col("transaction-type").is_not_null())  # the summary row
@@ -89,7 +104,11 @@ def settlements(frame: pl.DataFrame, channel_id: str) -> pl.DataFrame:
         .group_by("settlement_id", maintain_order=True)
         .agg(
             pl.col("channel_id", "order_id", "type", "currency").first(),
-            pl.col("__posted").max().dt.strftime("%Y-%m-%d %H:%M:%S").fill_null(pl.col("__posted_raw").first()).alias("settled_at"),
+            pl.col("__posted")
+            .max()
+            .dt.strftime("%Y-%m-%d %H:%M:%S")
+            .fill_null(pl.col("__posted_raw").first())
+            .alias("settled_at"),
             a.filter(~pl.col("__fee")).sum().alias("gross_amount"),
             (0.0 - a.filter(pl.col("__fee") & ~pl.col("__shipping")).sum()).alias("commission"),
             pl.lit(0.0).alias("payment_fee"),
@@ -104,9 +123,12 @@ def settlements(frame: pl.DataFrame, channel_id: str) -> pl.DataFrame:
     # an amount that is not a number is passed on as is, so validation quarantines the group
     rounded = [pl.when(pl.col(c) == 0).then(0.0).otherwise(pl.col(c).round(4)) for c in money]  # no -0.0
     as_text = [pl.coalesce(pl.col("__bad"), r.cast(pl.String)).alias(c) for r, c in zip(rounded, money, strict=True)]
-    return grouped.with_columns(as_text).select(
-        "settlement_id", "channel_id", "order_id", "settled_at", "type", *money, "currency", ROW
-    ).sort(ROW).collect()
+    return (
+        grouped.with_columns(as_text)
+        .select("settlement_id", "channel_id", "order_id", "settled_at", "type", *money, "currency", ROW)
+        .sort(ROW)
+        .collect()
+    )
 
 
 def read(path: Path, channel_id: str) -> dict[str, pl.DataFrame]:

@@ -147,7 +147,9 @@ def read_csv_text(path: Path, separator: str = ",") -> pl.DataFrame:
     """A CSV/TSV export, every column as text, names trimmed, plus ROW (data rows, 1-based)."""
     text = read_text(path)
     try:
-        frame = pl.read_csv(text.encode("utf-8"), separator=separator, infer_schema=False, null_values=[""], truncate_ragged_lines=False)
+        frame = pl.read_csv(
+            text.encode("utf-8"), separator=separator, infer_schema=False, null_values=[""], truncate_ragged_lines=False
+        )
     except Exception as exc:  # polars raises several exception types for broken files
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UnreadableFile(f"cannot be read as {'TSV' if separator == chr(9) else 'CSV'}: {first}") from exc
@@ -159,7 +161,9 @@ def require_columns(frame: pl.DataFrame, needed: Iterable[str], what: str) -> No
     needed = list(needed)
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise UnreadableFile(f"not a {what}: missing column(s) {', '.join(missing)}; {found_columns(frame.columns, needed)}")
+        raise UnreadableFile(
+            f"not a {what}: missing column(s) {', '.join(missing)}; {found_columns(frame.columns, needed)}"
+        )
 
 
 _ZONED = ("%Y-%m-%dT%H:%M:%S%#z", "%Y-%m-%d %H:%M:%S%#z", "%Y-%m-%dT%H:%M:%S%.f%#z")

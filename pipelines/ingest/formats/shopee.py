@@ -42,7 +42,11 @@ def responses(path: Path, required_key: str) -> list[dict[str, Any]]:
             if not isinstance(doc_item, dict):
                 raise UnreadableFile(f"line {line}: not a Shopee API response object")
             if doc_item.get("error"):
-                raise UnreadableFile(f"line {line}: the API returned an error: {doc_item['error']}: {doc_item.get('message', '')}".rstrip(": "))
+                raise UnreadableFile(
+                    f"line {line}: the API returned an error: {doc_item['error']}: {doc_item.get('message', '')}".rstrip(
+                        ": "
+                    )
+                )
             response = doc_item.get("response", doc_item)
             if isinstance(response, dict) and response is not doc_item:  # fields a collector added beside "response"
                 response = {k: v for k, v in doc_item.items() if k not in ENVELOPE} | response

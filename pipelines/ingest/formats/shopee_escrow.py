@@ -31,7 +31,11 @@ def settlement_rows(response: dict[str, Any], channel_id: str, row: int) -> list
     settled_at = from_unix(response.get("escrow_release_time"))
     currency = response.get("currency") or get("currency") or get("local_currency")
     # money back to the buyer: the return refund and a dispute (DRC) refund, as one negative amount
-    refund = combine(lambda r, d: -abs(r) - abs(d), money(get("seller_return_refund")) or 0.0, money(get("drc_adjustable_refund")) or 0.0)
+    refund = combine(
+        lambda r, d: -abs(r) - abs(d),
+        money(get("seller_return_refund")) or 0.0,
+        money(get("drc_adjustable_refund")) or 0.0,
+    )
     net = combine(lambda escrow, r: escrow - r, money(get("escrow_amount")), refund)
     sale = {
         "settlement_id": order_sn,

@@ -95,7 +95,9 @@ def _orders(path: Path) -> list[tuple[int, dict[str, Any]]]:
         elif isinstance(doc, list):
             orders = doc
         else:
-            raise UnreadableFile(f'line {line}: not a Shopify order payload (expected {{"orders": [...]}} or order objects)')
+            raise UnreadableFile(
+                f'line {line}: not a Shopify order payload (expected {{"orders": [...]}} or order objects)'
+            )
         for position, order in enumerate(orders, start=1):
             if not isinstance(order, dict):
                 raise UnreadableFile(f"line {line}: order {position} is not a JSON object")

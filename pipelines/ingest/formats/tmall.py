@@ -54,21 +54,28 @@ def order_status(frame: pl.DataFrame) -> pl.Expr:
 
 def orders(frame: pl.DataFrame, channel_id: str) -> pl.DataFrame:
     require_columns(frame, ORDER_COLUMNS, "Tmall order report (订单报表)")
-    times = [pl.col(c).str.strip_chars().str.to_datetime(strict=False) for c in ("订单创建时间", *LATER_TIMES) if c in frame.columns]
+    times = [
+        pl.col(c).str.strip_chars().str.to_datetime(strict=False)
+        for c in ("订单创建时间", *LATER_TIMES)
+        if c in frame.columns
+    ]
     latest = pl.max_horizontal(times).dt.strftime("%Y-%m-%d %H:%M:%S")
     empty = {c: pl.lit(None, dtype=pl.String) for c in SOURCES["orders"].columns}
     return frame.select(
-        **(empty | {
-            "order_id": clean_id("订单编号"),
-            "channel_id": pl.lit(channel_id),
-            "customer_id": optional(frame, "买家会员名"),
-            "status": order_status(frame),
-            "created_at": pl.col("订单创建时间"),
-            "paid_at": optional(frame, "订单付款时间"),
-            # the export has no change time: the latest event it shows (raw text if none parses)
-            "updated_at": pl.coalesce(latest, pl.col("订单创建时间")),
-            "ship_region": province_code(optional(frame, "收货地址")),
-        }),
+        **(
+            empty
+            | {
+                "order_id": clean_id("订单编号"),
+                "channel_id": pl.lit(channel_id),
+                "customer_id": optional(frame, "买家会员名"),
+                "status": order_status(frame),
+                "created_at": pl.col("订单创建时间"),
+                "paid_at": optional(frame, "订单付款时间"),
+                # the export has no change time: the latest event it shows (raw text if none parses)
+                "updated_at": pl.coalesce(latest, pl.col("订单创建时间")),
+                "ship_region": province_code(optional(frame, "收货地址")),
+            }
+        ),
         **{ROW: pl.col(ROW)},
     )
 

@@ -88,9 +88,9 @@ line_anomalies as (
         currency,
         source_row_ref as rows_involved,
         'commission ' || cast(commission as {{ dbt.type_string() }})
-            || ' (contract ' || cast(contracted_commission as {{ dbt.type_string() }})
-            || '), payment fee ' || cast(payment_fee as {{ dbt.type_string() }})
-            || ' (contract ' || cast(contracted_payment_fee as {{ dbt.type_string() }}) || ')' as detail
+        || ' (contract ' || cast(contracted_commission as {{ dbt.type_string() }})
+        || '), payment fee ' || cast(payment_fee as {{ dbt.type_string() }})
+        || ' (contract ' || cast(contracted_payment_fee as {{ dbt.type_string() }}) || ')' as detail
     from settlement_lines
     where is_fee_out_of_range and not is_unknown_order and not is_duplicate
 
@@ -127,9 +127,9 @@ order_anomalies as (
         currency,
         order_source_row as rows_involved,
         'paid net ' || cast(paid_net as {{ dbt.type_string() }})
-            || ', expected ' || cast(expected_net as {{ dbt.type_string() }})
-            || ', difference ' || cast(sale_difference as {{ dbt.type_string() }})
-            || ' after fee deviations ' || cast(fee_excess as {{ dbt.type_string() }}) as detail
+        || ', expected ' || cast(expected_net as {{ dbt.type_string() }})
+        || ', difference ' || cast(sale_difference as {{ dbt.type_string() }})
+        || ' after fee deviations ' || cast(fee_excess as {{ dbt.type_string() }}) as detail
     from order_settlement
     where is_amount_mismatch
     union all
@@ -146,7 +146,7 @@ order_anomalies as (
         currency,
         order_source_row as rows_involved,
         'shipping fees ' || cast(paid_shipping_fee as {{ dbt.type_string() }})
-            || ' (contract ' || cast(expected_shipping_fee as {{ dbt.type_string() }}) || ' per order)' as detail
+        || ' (contract ' || cast(expected_shipping_fee as {{ dbt.type_string() }}) || ' per order)' as detail
     from order_settlement
     where shipping_fee_excess <> 0
 
@@ -173,11 +173,13 @@ shipment_anomalies as (
         order_gross as amount_at_stake,
         coalesce(order_shipment.currency, fees.currency) as currency,
         order_source_row
-            || case when first_movement_id is not null then '; movement ' || first_movement_id else '' end
+        || case when first_movement_id is not null then '; movement ' || first_movement_id else '' end
             as rows_involved,
         case
-            when is_shipped_after_cancel then 'status ' || status || ' at ' || cast(cancelled_at as {{ dbt.type_string() }})
-                || ', shipped at ' || cast(last_shipped_at as {{ dbt.type_string() }})
+            when is_shipped_after_cancel
+                then
+                    'status ' || status || ' at ' || cast(cancelled_at as {{ dbt.type_string() }})
+                    || ', shipped at ' || cast(last_shipped_at as {{ dbt.type_string() }})
             when is_unshipped_past_sla then 'paid at ' || cast(paid_at as {{ dbt.type_string() }}) || ', not shipped'
             else cast(skus_differing as {{ dbt.type_string() }}) || ' SKU(s) shipped in other quantities than ordered'
         end as detail
@@ -203,11 +205,11 @@ stock_anomalies as (
         'units' as currency,
         first_count_row as rows_involved,
         'counted ' || cast(counted_qty as {{ dbt.type_string() }})
-            || ', expected ' || cast(expected_qty as {{ dbt.type_string() }})
-            || ' (previous count ' || coalesce(cast(previous_count_qty as {{ dbt.type_string() }}), 'none')
-            || ' + ' || cast(inbound_qty as {{ dbt.type_string() }})
-            || ' - ' || cast(outbound_qty as {{ dbt.type_string() }})
-            || '), ledger ' || cast(ledger_qty as {{ dbt.type_string() }}) as detail
+        || ', expected ' || cast(expected_qty as {{ dbt.type_string() }})
+        || ' (previous count ' || coalesce(cast(previous_count_qty as {{ dbt.type_string() }}), 'none')
+        || ' + ' || cast(inbound_qty as {{ dbt.type_string() }})
+        || ' - ' || cast(outbound_qty as {{ dbt.type_string() }})
+        || '), ledger ' || cast(ledger_qty as {{ dbt.type_string() }}) as detail
     from inventory
     where is_drift
 
@@ -225,6 +227,8 @@ detected as (
 
 ),
 
+
+
 {#- Money is converted to CNY at the rate in force on the anomaly's business day
     (int_fx_rates); a currency that is unknown or has no rate that day is never
     converted: amount_at_stake_cny stays null and fx_rate_missing says so. Stock
@@ -240,9 +244,10 @@ converted as (
         cast(round(detected.amount_at_stake * rates.rate_to_cny, 2) as decimal(18, 2)) as amount_in_cny
     from detected
     left join rates
-        on detected.currency = rates.currency
-        and cast(detected.business_date as date) >= rates.valid_from
-        and (rates.valid_to is null or cast(detected.business_date as date) < rates.valid_to)
+        on
+            detected.currency = rates.currency
+            and cast(detected.business_date as date) >= rates.valid_from
+            and (rates.valid_to is null or cast(detected.business_date as date) < rates.valid_to)
 
 ),
 
@@ -254,12 +259,15 @@ final as (
         converted.anomaly_class,
         case
             -- severity thresholds are in CNY (units for stock)
-            when not coalesce(converted.is_money, true) and abs(converted.amount_at_stake) >= severities.high_from then 'high'
+            when
+                not coalesce(converted.is_money, true) and abs(converted.amount_at_stake) >= severities.high_from
+                then 'high'
             when abs(converted.amount_in_cny) >= severities.high_from then 'high'
             -- money with no rate to CNY cannot be measured against the threshold: it is taken as at
             -- least the threshold (high), never the base severity, so a BRL 1,000,000 mismatch is not
             -- ranked "medium" because a rate is missing (docs/reconciliation.md, "Money in CNY")
-            when coalesce(converted.is_money, true) and converted.amount_in_cny is null
+            when
+                coalesce(converted.is_money, true) and converted.amount_in_cny is null
                 and converted.amount_at_stake <> 0 then 'high'
             else coalesce(severities.base_severity, 'medium')
         end as severity,

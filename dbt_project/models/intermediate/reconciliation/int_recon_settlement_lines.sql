@@ -26,7 +26,8 @@ returns as (
 
     select distinct doc_id as order_id
     from {{ ref('stg_wms_movements') }}
-    where doc_type = 'return'
+    where
+        doc_type = 'return'
         and doc_id is not null
 
 ),
@@ -74,11 +75,12 @@ checked as (
         *,
         -- the least an order's sale payouts must add up to (its net before subsidies)
         case
-            when has_fee_schedule then
-                order_gross
-                - round(order_gross * commission_rate, 2)
-                - round(order_gross * payment_fee_rate, 2)
-                - shipping_fee_per_order
+            when has_fee_schedule
+                then
+                    order_gross
+                    - round(order_gross * commission_rate, 2)
+                    - round(order_gross * payment_fee_rate, 2)
+                    - shipping_fee_per_order
             else order_gross
         end as order_net_before_subsidy,
         case when has_fee_schedule then cast(round(gross_amount * commission_rate, 2) as decimal(18, 2)) end
@@ -93,7 +95,8 @@ checked as (
             rows between unbounded preceding and 1 preceding
         ), 0) as sale_net_paid_before,
         count(*) over (
-            partition by channel_id, order_id, type, gross_amount, commission, payment_fee, shipping_fee, subsidy, net_amount
+            partition by
+                channel_id, order_id, type, gross_amount, commission, payment_fee, shipping_fee, subsidy, net_amount
             order by settled_at, settlement_id
             rows between unbounded preceding and 1 preceding
         ) as identical_lines_before
@@ -142,12 +145,21 @@ final as (
                 or abs(payment_fee - contracted_payment_fee) > fee_limit
             )
         ) as is_fee_out_of_range,
-        case when has_fee_schedule and gross_amount <> 0 then
-            (case when abs(commission - contracted_commission) > fee_limit
-                then commission - contracted_commission else 0 end)
-            + (case when abs(payment_fee - contracted_payment_fee) > fee_limit
-                then payment_fee - contracted_payment_fee else 0 end)
-        else 0 end as fee_excess,
+        case
+            when has_fee_schedule and gross_amount <> 0
+                then
+                    (case
+                        when abs(commission - contracted_commission) > fee_limit
+                            then commission - contracted_commission
+                        else 0
+                    end)
+                    + (case
+                        when abs(payment_fee - contracted_payment_fee) > fee_limit
+                            then payment_fee - contracted_payment_fee
+                        else 0
+                    end)
+            else 0
+        end as fee_excess,
         (
             type = 'refund'
             and is_order_known

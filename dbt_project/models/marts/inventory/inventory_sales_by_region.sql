@@ -12,11 +12,17 @@ locations as (
 
 coverage as (
 
-    select location_id, region from {{ ref('stg_location_coverage') }}
+    select
+        location_id,
+        region
+    from {{ ref('stg_location_coverage') }}
     union
-    select location_id, region
+    select
+        location_id,
+        region
     from locations
-    where region is not null
+    where
+        region is not null
         and location_id not in (select location_id from {{ ref('stg_location_coverage') }})
 
 ),
@@ -65,8 +71,9 @@ final as (
         sales.as_of
     from by_region
     inner join sales
-        on by_region.channel_id = sales.channel_id
-        and by_region.sku = sales.sku
+        on
+            by_region.channel_id = sales.channel_id
+            and by_region.sku = sales.sku
 
 )
 

@@ -75,11 +75,13 @@ stock_skus as (
         coalesce(claims.reserved, 0) as reserved
     from grid
     left join supply
-        on grid.channel_id = supply.channel_id
-        and grid.sku = supply.sku
+        on
+            grid.channel_id = supply.channel_id
+            and grid.sku = supply.sku
     left join claims
-        on grid.channel_id = claims.channel_id
-        and grid.sku = claims.sku
+        on
+            grid.channel_id = claims.channel_id
+            and grid.sku = claims.sku
     where not grid.is_bundle
 
 ),
@@ -105,8 +107,9 @@ bundle_from_components as (
     inner join components
         on grid.sku = components.bundle_sku
     left join stock_sku_ats as component_ats
-        on grid.channel_id = component_ats.channel_id
-        and components.component_sku = component_ats.sku
+        on
+            grid.channel_id = component_ats.channel_id
+            and components.component_sku = component_ats.sku
     where grid.is_bundle
     group by grid.channel_id, grid.sku
 
@@ -131,16 +134,23 @@ bundles as (
         ) as bigint) as available_to_sell
     from bundle_from_components
     left join claims
-        on bundle_from_components.channel_id = claims.channel_id
-        and bundle_from_components.sku = claims.sku
+        on
+            bundle_from_components.channel_id = claims.channel_id
+            and bundle_from_components.sku = claims.sku
 
 ),
 
 unioned as (
 
-    select *, false as is_bundle from stock_sku_ats
+    select
+        *,
+        false as is_bundle
+    from stock_sku_ats
     union all
-    select *, true as is_bundle from bundles
+    select
+        *,
+        true as is_bundle
+    from bundles
 
 ),
 

@@ -53,8 +53,9 @@ bundle_rows as (
     inner join components
         on bundle_locations.bundle_sku = components.bundle_sku
     left join stock
-        on stock.location_id = bundle_locations.location_id
-        and stock.sku = components.component_sku
+        on
+            bundle_locations.location_id = stock.location_id
+            and components.component_sku = stock.sku
     group by bundle_locations.location_id, bundle_locations.bundle_sku
 
 ),

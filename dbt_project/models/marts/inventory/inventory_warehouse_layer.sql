@@ -34,7 +34,8 @@ final as (
         lots.status,
         lots.bin,
         cast(lots.qty as bigint) as qty,
-        cast({{ dbt.datediff('cast(as_of.as_of as date)', 'lots.expiry_date', 'day') }} as integer) as shelf_life_days_left,
+        cast({{ dbt.datediff('cast(as_of.as_of as date)', 'lots.expiry_date', 'day') }} as integer)
+            as shelf_life_days_left,
         lots.stock_mode,
         lots.observed_at,
         as_of.as_of

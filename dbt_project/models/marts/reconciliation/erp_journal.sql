@@ -34,43 +34,85 @@ verified_lines as (
     select settlement_lines.*
     from settlement_lines
     inner join order_settlement
-        on settlement_lines.order_id = order_settlement.order_id
-        and settlement_lines.channel_id = order_settlement.channel_id
+        on
+            settlement_lines.order_id = order_settlement.order_id
+            and settlement_lines.channel_id = order_settlement.channel_id
     where order_settlement.match_status = 'matched'
-        -- money posts in its own currency, never converted; a line whose currency nothing says is not posted
-        and settlement_lines.currency is not null
-        and not exists (
-            select 1
-            from anomalies
-            where anomalies.status = 'open'
-                and anomalies.order_id = settlement_lines.order_id
-        )
+    -- money posts in its own currency, never converted; a line whose currency nothing says is not posted
+    and settlement_lines.currency is not null
+    and not exists (
+        select 1
+        from anomalies
+        where
+            anomalies.status = 'open'
+            and anomalies.order_id = settlement_lines.order_id
+    )
 
 ),
 
 postings as (
 
-    select settled_date, channel_id, currency, settlement_id, 'receivable_from_platform' as account, net_amount as signed_amount
+    select
+        settled_date,
+        channel_id,
+        currency,
+        settlement_id,
+        'receivable_from_platform' as account,
+        net_amount as signed_amount
     from verified_lines
     union all
-    select settled_date, channel_id, currency, settlement_id,
+    select
+        settled_date,
+        channel_id,
+        currency,
+        settlement_id,
         case when type = 'refund' then 'sales_refunds' else 'sales_revenue' end as account,
         -gross_amount as signed_amount
     from verified_lines
     union all
-    select settled_date, channel_id, currency, settlement_id, 'commission_expense' as account, commission as signed_amount
+    select
+        settled_date,
+        channel_id,
+        currency,
+        settlement_id,
+        'commission_expense' as account,
+        commission as signed_amount
     from verified_lines
     union all
-    select settled_date, channel_id, currency, settlement_id, 'payment_fee_expense' as account, payment_fee as signed_amount
+    select
+        settled_date,
+        channel_id,
+        currency,
+        settlement_id,
+        'payment_fee_expense' as account,
+        payment_fee as signed_amount
     from verified_lines
     union all
-    select settled_date, channel_id, currency, settlement_id, 'shipping_fee_expense' as account, shipping_fee as signed_amount
+    select
+        settled_date,
+        channel_id,
+        currency,
+        settlement_id,
+        'shipping_fee_expense' as account,
+        shipping_fee as signed_amount
     from verified_lines
     union all
-    select settled_date, channel_id, currency, settlement_id, 'subsidy_income' as account, -subsidy as signed_amount
+    select
+        settled_date,
+        channel_id,
+        currency,
+        settlement_id,
+        'subsidy_income' as account,
+        -subsidy as signed_amount
     from verified_lines
     union all
-    select settled_date, channel_id, currency, settlement_id, 'rounding_difference' as account, -row_residual as signed_amount
+    select
+        settled_date,
+        channel_id,
+        currency,
+        settlement_id,
+        'rounding_difference' as account,
+        -row_residual as signed_amount
     from verified_lines
 
 ),

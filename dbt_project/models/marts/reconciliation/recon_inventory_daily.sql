@@ -40,15 +40,24 @@ counts as (
 
 count_times as (
 
-    select distinct location_id, counted_at from counts
+    select distinct
+        location_id,
+        counted_at
+    from counts
 
 ),
 
 location_skus as (
 
-    select distinct location_id, sku from movements
+    select distinct
+        location_id,
+        sku
+    from movements
     union
-    select distinct location_id, sku from counts
+    select distinct
+        location_id,
+        sku
+    from counts
 
 ),
 
@@ -65,9 +74,10 @@ count_grid as (
     inner join location_skus
         on count_times.location_id = location_skus.location_id
     left join counts
-        on count_times.location_id = counts.location_id
-        and location_skus.sku = counts.sku
-        and count_times.counted_at = counts.counted_at
+        on
+            count_times.location_id = counts.location_id
+            and location_skus.sku = counts.sku
+            and count_times.counted_at = counts.counted_at
 
 ),
 
@@ -137,9 +147,11 @@ at_counts as (
         first_count_row,
         cumulative_in - cumulative_out as ledger_qty,
         cumulative_in - coalesce(lag(cumulative_in) over (
-            partition by location_id, sku order by event_at), 0) as inbound_qty,
+            partition by location_id, sku order by event_at
+        ), 0) as inbound_qty,
         cumulative_out - coalesce(lag(cumulative_out) over (
-            partition by location_id, sku order by event_at), 0) as outbound_qty,
+            partition by location_id, sku order by event_at
+        ), 0) as outbound_qty,
         lag(counted_qty) over (partition by location_id, sku order by event_at) as previous_count_qty
     from running
     where is_count = 1
@@ -162,7 +174,7 @@ final as (
         counted_qty - coalesce(previous_count_qty + inbound_qty - outbound_qty, ledger_qty) as drift_qty,
         counted_qty - ledger_qty as drift_vs_ledger_qty,
         counted_qty <> coalesce(previous_count_qty + inbound_qty - outbound_qty, ledger_qty)
-            and counted_qty <> ledger_qty as is_drift,
+        and counted_qty <> ledger_qty as is_drift,
         first_count_row
     from at_counts
 

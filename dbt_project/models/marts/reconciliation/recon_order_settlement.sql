@@ -39,9 +39,12 @@ paid as (
         sum(case when type = 'refund' then 1 else 0 end) as refund_lines,
         sum(case when is_duplicate then 1 else 0 end) as duplicate_lines,
         sum(case when type in ('sale', 'adjustment') and not is_duplicate then gross_amount else 0 end) as paid_gross,
-        sum(case when type in ('sale', 'adjustment') and not is_duplicate then commission else 0 end) as paid_commission,
-        sum(case when type in ('sale', 'adjustment') and not is_duplicate then payment_fee else 0 end) as paid_payment_fee,
-        sum(case when type in ('sale', 'adjustment') and not is_duplicate then shipping_fee else 0 end) as paid_shipping_fee,
+        sum(case when type in ('sale', 'adjustment') and not is_duplicate then commission else 0 end)
+            as paid_commission,
+        sum(case when type in ('sale', 'adjustment') and not is_duplicate then payment_fee else 0 end)
+            as paid_payment_fee,
+        sum(case when type in ('sale', 'adjustment') and not is_duplicate then shipping_fee else 0 end)
+            as paid_shipping_fee,
         sum(case when type in ('sale', 'adjustment') and not is_duplicate then subsidy else 0 end) as paid_subsidy,
         sum(case when type in ('sale', 'adjustment') and not is_duplicate then net_amount else 0 end) as paid_net,
         sum(case when type in ('sale', 'adjustment') and not is_duplicate then fee_excess else 0 end) as fee_excess,
@@ -63,8 +66,12 @@ expected_orders as (
 
     select orders.*
     from orders
-    where orders.status in ('delivered', 'returned')
-        or exists (select 1 from paid where paid.order_key = orders.order_id)
+    where
+        orders.status in ('delivered', 'returned')
+        or exists (
+            select 1 from paid
+            where paid.order_key = orders.order_id
+        )
 
 ),
 
@@ -80,25 +87,39 @@ compared as (
         coalesce(expected_orders.currency, fees.currency, paid.paid_currency) as currency,
         coalesce(fees.amount_tolerance, {{ var('recon_default_amount_tolerance') }}) as amount_tolerance,
         expected_orders.delivered_by_date,
-        case when expected_orders.delivered_by_date is not null then cast(
-            {{ dbt.dateadd('day', "coalesce(fees.settlement_lag_days, " ~ var('recon_default_settlement_lag_days') ~ ")", 'expected_orders.delivered_by_date') }}
-            as date)
+        case
+            when expected_orders.delivered_by_date is not null
+                then
+                    cast(
+                        {{ dbt.dateadd('day', "coalesce(fees.settlement_lag_days, " ~ var('recon_default_settlement_lag_days') ~ ")", 'expected_orders.delivered_by_date') }}
+                        as date
+                    )
         end as due_date,
         expected_orders.order_gross as expected_gross,
-        case when fees.channel_id is not null
-            then cast(round(expected_orders.order_gross * fees.commission_rate, 2) as decimal(18, 2)) else 0 end
+        case
+            when fees.channel_id is not null
+                then cast(round(expected_orders.order_gross * fees.commission_rate, 2) as decimal(18, 2))
+            else 0
+        end
             as expected_commission,
-        case when fees.channel_id is not null
-            then cast(round(expected_orders.order_gross * fees.payment_fee_rate, 2) as decimal(18, 2)) else 0 end
+        case
+            when fees.channel_id is not null
+                then cast(round(expected_orders.order_gross * fees.payment_fee_rate, 2) as decimal(18, 2))
+            else 0
+        end
             as expected_payment_fee,
         coalesce(fees.shipping_fee_per_order, 0) as expected_shipping_fee,
         -- subsidies depend on campaigns the OMS does not know: take what was paid, up to the contracted rate
-        case when fees.channel_id is not null then
-            least(
-                greatest(coalesce(paid.paid_subsidy, 0), 0),
-                cast(round(expected_orders.order_gross * fees.subsidy_rate, 2) as decimal(18, 2)) + fees.amount_tolerance
-            )
-        else 0 end as expected_subsidy,
+        case
+            when fees.channel_id is not null
+                then
+                    least(
+                        greatest(coalesce(paid.paid_subsidy, 0), 0),
+                        cast(round(expected_orders.order_gross * fees.subsidy_rate, 2) as decimal(18, 2))
+                        + fees.amount_tolerance
+                    )
+            else 0
+        end as expected_subsidy,
         coalesce(paid.settlement_lines, 0) as settlement_lines,
         coalesce(paid.sale_lines, 0) as sale_lines,
         coalesce(paid.refund_lines, 0) as refund_lines,
@@ -132,22 +153,27 @@ valued as (
 
     select
         compared.*,
-        expected_gross - expected_commission - expected_payment_fee - expected_shipping_fee + expected_subsidy
+        compared.expected_gross
+        - compared.expected_commission
+        - compared.expected_payment_fee
+        - compared.expected_shipping_fee
+        + compared.expected_subsidy
             as expected_net,
         case
-            when has_fee_schedule and sale_lines > 0
-                and abs(paid_shipping_fee - expected_shipping_fee) > amount_tolerance
-                then paid_shipping_fee - expected_shipping_fee
+            when
+                compared.has_fee_schedule and compared.sale_lines > 0
+                and abs(compared.paid_shipping_fee - compared.expected_shipping_fee) > compared.amount_tolerance
+                then compared.paid_shipping_fee - compared.expected_shipping_fee
             else 0
         end as shipping_fee_excess,
         -- one tolerance for the contract's rounding, one more per settlement line (fees computed
         -- per line); without a fee schedule nothing is computed, so the tolerance is taken once
         case
-            when has_fee_schedule then amount_tolerance * (1 + settlement_lines)
-            else amount_tolerance
+            when compared.has_fee_schedule then compared.amount_tolerance * (1 + compared.settlement_lines)
+            else compared.amount_tolerance
         end as order_tolerance,
         case
-            when -refunded_gross > paid_gross then -refunded_gross - paid_gross
+            when -compared.refunded_gross > compared.paid_gross then -compared.refunded_gross - compared.paid_gross
             else 0
         end as over_refund
     from compared
@@ -158,8 +184,9 @@ differences as (
 
     select
         valued.*,
-        case when sale_lines > 0
-            then paid_net - expected_net + fee_excess + shipping_fee_excess
+        case
+            when valued.sale_lines > 0
+                then valued.paid_net - valued.expected_net + valued.fee_excess + valued.shipping_fee_excess
             else 0
         end as sale_difference
     from valued
@@ -214,7 +241,8 @@ final as (
             is_order_known
             and order_status in ('delivered', 'returned')
             and sale_lines = 0
-            and {{ dbt.dateadd('day', var('recon_settlement_grace_days'), 'due_date') }} < (select as_of_date from as_of)
+            and {{ dbt.dateadd('day', var('recon_settlement_grace_days'), 'due_date') }}
+            < (select as_of_date from as_of)
         ) as is_missing,
         first_settled_at,
         last_settled_at,

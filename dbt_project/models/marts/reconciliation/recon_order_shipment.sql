@@ -46,7 +46,8 @@ outbound as (
         min(movement_id) as first_movement_id,
         count(*) as movement_count
     from movements
-    where doc_type = 'outbound'
+    where
+        doc_type = 'outbound'
         and doc_id is not null
     group by doc_id, sku
 
@@ -76,8 +77,9 @@ per_sku as (
         coalesce(outbound.movement_count, 0) as movement_count
     from ordered
     full outer join outbound
-        on ordered.order_id = outbound.order_id
-        and ordered.sku = outbound.sku
+        on
+            ordered.order_id = outbound.order_id
+            and ordered.sku = outbound.sku
 
 ),
 
@@ -127,7 +129,8 @@ joined as (
         on orders.order_id = per_order.order_id
     left join flow_locations
         on coalesce(per_order.shipped_location_id, orders.location_id) = flow_locations.location_id
-    where orders.location_id is not null
+    where
+        orders.location_id is not null
         or per_order.outbound_movements > 0
 
 ),
