@@ -167,7 +167,8 @@ def main() -> None:
     print(f"{len(orders):,} orders, {n_lines:,} lines, {len(lots):,} lots (synthetic state built in {t_gen:.1f} s)")
     print(f"stock book {t_book:.2f} s | planning {t_plan:.2f} s | plan frame {t_frame:.2f} s ({len(frame):,} rows)")
     print(
-        f"=> {n_lines / total:,.0f} lines/s end to end, {n_lines / t_plan:,.0f} lines/s planning; peak memory {peak:,.0f} MiB"
+        f"=> {n_lines / total:,.0f} lines/s end to end, {n_lines / t_plan:,.0f} lines/s planning; peak memory "
+        f"{peak:,.0f} MiB"
     )
     print(
         f"   (CPU time of book + planning + frame: {cpu:.1f} s = {n_lines / cpu:,.0f} lines per CPU second; "

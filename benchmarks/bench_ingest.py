@@ -86,7 +86,8 @@ INGEST = (
     "from pipelines.ingest.load import ingest_source\n"
     "root = Path({root!r}); s = SOURCES['order_lines']\n"
     "# timed\n"
-    "r = ingest_source(s, folder_deliveries(root / 'landing' / 'order_lines', types=s.columns), root / 'raw', datetime.now())\n"
+    "r = ingest_source(s, folder_deliveries(root / 'landing' / 'order_lines', types=s.columns), root / 'raw', "
+    "datetime.now())\n"
     "assert r.current_rows == {rows}, r.current_rows\n"
 )
 
@@ -117,7 +118,8 @@ def main() -> None:
         quoted = measure_fresh(INGEST.format(root=str(quoted_root), rows=args.rows), quoted_root / "raw", args.repeat)
         floor = measure_fresh(
             "import duckdb\n# timed\n"
-            f"duckdb.sql(\"copy (select * from read_csv('{landing}/order_lines_*.csv')) to '{root}/floor.parquet' (format parquet)\")",
+            f"duckdb.sql(\"copy (select * from read_csv('{landing}/order_lines_*.csv')) to '{root}/floor.parquet' "
+            '(format parquet)")',
             root / "floor.parquet",
             args.repeat,
         )
@@ -126,16 +128,19 @@ def main() -> None:
         f"medians of {args.repeat} runs [fastest-slowest]"
     )
     print(
-        f"omnistock first ingest     : {first[0]:6.2f} s  {args.rows / first[0]:>12,.0f} lines/s  [{first[3]:.2f}-{first[4]:.2f} s]  "
+        f"omnistock first ingest     : {first[0]:6.2f} s  {args.rows / first[0]:>12,.0f} lines/s  "
+        f"[{first[3]:.2f}-{first[4]:.2f} s]  "
         f"(process with imports {first[1]:.2f} s: {args.rows / first[1]:,.0f} lines/s)  peak {first[2]:,.0f} MiB"
     )
     print(f"omnistock re-run, unchanged: {unchanged[0]:6.2f} s")
     print(f"omnistock late 1% delivery : {late_s[0]:6.2f} s  (reads the new file, recounts current versions)")
     print(
-        f"omnistock, fields quoted   : {quoted[0]:6.2f} s  {args.rows / quoted[0]:>12,.0f} lines/s  [{quoted[3]:.2f}-{quoted[4]:.2f} s]  peak {quoted[2]:,.0f} MiB"
+        f"omnistock, fields quoted   : {quoted[0]:6.2f} s  {args.rows / quoted[0]:>12,.0f} lines/s  "
+        f"[{quoted[3]:.2f}-{quoted[4]:.2f} s]  peak {quoted[2]:,.0f} MiB"
     )
     print(
-        f"duckdb CSV->Parquet floor  : {floor[0]:6.2f} s  {args.rows / floor[0]:>12,.0f} lines/s  [{floor[3]:.2f}-{floor[4]:.2f} s]  peak {floor[2]:,.0f} MiB"
+        f"duckdb CSV->Parquet floor  : {floor[0]:6.2f} s  {args.rows / floor[0]:>12,.0f} lines/s  "
+        f"[{floor[3]:.2f}-{floor[4]:.2f} s]  peak {floor[2]:,.0f} MiB"
     )
 
 

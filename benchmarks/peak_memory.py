@@ -222,12 +222,15 @@ def main() -> int:
         )
         if sampler.killed_at:
             print(
-                f"KILLED by the watchdog at {sampler.killed_at / GIB:.2f} GiB (--kill-above-gib {args.kill_above_gib:g})"
+                f"KILLED by the watchdog at {sampler.killed_at / GIB:.2f} GiB (--kill-above-gib "
+                f"{args.kill_above_gib:g})"
             )
         print(
             f"machine: {before['mem_total_gib']:.0f} GiB; before the run {before['mem_used_gib']:.1f} GiB in use, load "
-            f"{before['load1']:.1f}; during it load {min(m['load1'] for m in during):.1f}-{max(m['load1'] for m in during):.1f}, "
-            f"{min(m['mem_used_gib'] for m in during):.1f}-{max(m['mem_used_gib'] for m in during):.1f} GiB in use (all processes)"
+            f"{before['load1']:.1f}; during it load "
+            f"{min(m['load1'] for m in during):.1f}-{max(m['load1'] for m in during):.1f}, "
+            f"{min(m['mem_used_gib'] for m in during):.1f}-{max(m['mem_used_gib'] for m in during):.1f} GiB in use "
+            "(all processes)"
         )
         print()
         print(f"{'step':64s} {'outcome':>8s} {'seconds':>8s} {'peak RSS':>10s}")

@@ -121,7 +121,10 @@ def accept_delivery(
     ],
     data_dir: DataDirOption = None,
 ) -> None:
-    """Accept a held re-delivery (a loaded file that came back unreadable, empty or much smaller): the next run loads it as it is now."""
+    """Accept a held re-delivery (a loaded file that came back unreadable, empty or much smaller).
+
+    The next run loads it as it is now.
+    """
     from pipelines.ingest.discover import source_deliveries
     from pipelines.ingest.load import accept_held_delivery
     from pipelines.settings import Paths, paths

@@ -45,7 +45,8 @@ def make_warehouse(data: Path) -> None:
     with duckdb.connect(str(data / "warehouse" / "omnistock.duckdb")) as con:
         con.execute("create schema marts")
         con.execute(
-            "create table marts.inventory_sales_layer as select 'tmall' as channel_id, 'SKU1' as sku, 42 as available_to_sell"
+            "create table marts.inventory_sales_layer as select 'tmall' as channel_id, 'SKU1' as sku, 42 as "
+            "available_to_sell"
         )
 
 

@@ -17,7 +17,10 @@ with ui.warehouse_or_stop() as wh:
     cols[2].metric(
         "Available to sell (Σ channels)",
         f"{head['units_available_to_sell']:,}",
-        help="Σ available_to_sell over channels and SKUs, bundles excluded. Channels share stock, so this counts a unit once per channel it is published to.",
+        help=(
+            "Σ available_to_sell over channels and SKUs, bundles excluded. Channels share stock, "
+            "so this counts a unit once per channel it is published to."
+        ),
     )
     cols[3].metric("Low-stock channel × SKU", f"{head['low_stock_rows']:,}")
     cols[4].metric("Quarantined rows", f"{head['quarantined_rows']:,}")
@@ -34,7 +37,8 @@ with ui.warehouse_or_stop() as wh:
 
     st.subheader(f"Sales layer · {channel}")
     st.caption(
-        "available_to_sell = max(0, allocatable + presale + virtual − unpaid_held − pending_allocation − reserved); low-stock rows shaded."
+        "available_to_sell = max(0, allocatable + presale + virtual − unpaid_held − pending_allocation − reserved); "
+        "low-stock rows shaded."
     )
     sales = data.sales_layer(wh, channel, search) if channel else None
     if sales is None or sales.empty:
@@ -62,7 +66,8 @@ with ui.warehouse_or_stop() as wh:
 
     st.subheader(f"Scheduling layer · {sku}")
     st.caption(
-        "I on_hand · U unavailable · I−U physical_available · O order_occupied · T transfer_occupied · L locked · sales_available = I−U−O−T−L · A transfer_in_air (in no location's on_hand) · inbound_in_transit"
+        "I on_hand · U unavailable · I−U physical_available · O order_occupied · T transfer_occupied · L locked · "
+        "sales_available = I−U−O−T−L · A transfer_in_air (in no location's on_hand) · inbound_in_transit"
     )
     st.dataframe(data.scheduling_layer(wh, sku), hide_index=True, key="scheduling_table")
 

@@ -116,7 +116,8 @@ def interception_list(
                 pl.lit("Warehouse "),
                 "location_id",
                 pl.lit(
-                    ": stop picking / packing and put the items back; carrier: if a label was printed, hold the parcel and return it to "
+                    ": stop picking / packing and put the items back; carrier: if a label was printed, hold the "
+                    "parcel and return it to "
                 ),
                 "location_id",
                 pl.lit(" (order "),

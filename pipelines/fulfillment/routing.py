@@ -147,7 +147,8 @@ class Planner:
             if anything >= need:
                 shelf_bound = True
                 parts.append(
-                    f"needs {need} of {names} with >= {order.min_shelf_life_days} days shelf life ({order.channel_id}); "
+                    f"needs {need} of {names} with >= {order.min_shelf_life_days} days shelf life "
+                    f"({order.channel_id}); "
                     f"{', '.join(locations)} have {anything} free but only {eligible} that fresh"
                 )
             else:
@@ -225,13 +226,15 @@ class Planner:
                 if i == 0:
                     code, detail = (
                         R.NEAREST_LOCATION,
-                        f"whole order from {location_id}, the nearest of {len(locations)} covering {order.ship_region} by {order.ship_method}",
+                        f"whole order from {location_id}, the nearest of {len(locations)} covering "
+                        f"{order.ship_region} by {order.ship_method}",
                     )
                 else:
                     code, detail = (
                         R.NEXT_NEAREST_LOCATION,
                         (
-                            f"whole order from {location_id}; nearer {', '.join(locations[:i])} could not fill every line"
+                            f"whole order from {location_id}; nearer {', '.join(locations[:i])} could not fill every "
+                            "line"
                         ),
                     )
                 for line, picks in filled:
@@ -278,12 +281,14 @@ class Planner:
             elif used[0] == locations[0]:
                 code, detail = (
                     R.NEAREST_LOCATION,
-                    f"from {used[0]}, the nearest covering {order.ship_region} by {order.ship_method}; other lines of the order could not be filled",
+                    f"from {used[0]}, the nearest covering {order.ship_region} by {order.ship_method}; other lines "
+                    "of the order could not be filled",
                 )
             else:
                 code, detail = (
                     R.NEXT_NEAREST_LOCATION,
-                    f"from {used[0]}; nearer {', '.join(locations[: locations.index(used[0])])} could not fill this line",
+                    f"from {used[0]}; nearer {', '.join(locations[: locations.index(used[0])])} could not fill this "
+                    "line",
                 )
             self._emit(out, order, rank, line, "order", picks, code, detail, distance)
         self.book.commit()

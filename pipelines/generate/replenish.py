@@ -56,7 +56,10 @@ def opening_stock(sim: Simulation) -> None:
 
 
 def plan_asns(sim: Simulation, d: int) -> None:
-    """Weekly supplier orders: cover lead time + review period (+3 days) of expected demand, in case packs, at least the MOQ."""
+    """Weekly supplier orders.
+
+    Each covers lead time + review period (+3 days) of expected demand, in case packs, at least the MOQ.
+    """
     weekday = (sim.start_ordinal + d + 3) % 7  # 1970-01-01 was a Thursday
     if d and weekday != 0:
         return

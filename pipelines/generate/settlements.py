@@ -18,7 +18,10 @@ from pipelines.generate.simulate import SimResult
 
 
 def expected_sales(brand: Brand, dm: Demand, sim: SimResult, book: OrderBook, rng: np.random.Generator) -> pl.DataFrame:
-    """What each delivered order should bring: one row per order with its scheduled payout time (may be after the end)."""
+    """What each delivered order should bring.
+
+    One row per order with its scheduled payout time (which may be after the end).
+    """
     fees = brand.fees
     i = book.idx
     delivered = (sim.deliver_t[i] >= 0) & ~book.cancel_after_ship

@@ -109,7 +109,7 @@ class Simulation:
             ops.housekeeping(self, d, free)
             self.ship_day(d)
             replenish.ship_transfers(self, d)
-            for order, comp_loc, comp, qty in self.queue["release"].pop(d, []):
+            for _order, comp_loc, comp, qty in self.queue["release"].pop(d, []):
                 np.subtract.at(self.occ, (comp_loc, comp), qty)
             ops.apply_adds(self, d)
             replenish.plan_asns(self, d)

@@ -30,10 +30,10 @@ def _take_free(sim: Simulation, free: np.ndarray, lot: np.ndarray, want: np.ndar
     """Cap lot-specific decrements by what is unpromised at each location and SKU (in order)."""
     book = sim.book
     taken = np.zeros_like(want)
-    for i, (l, w) in enumerate(zip(lot, want)):
-        q = int(min(w, book.bal[l, AVAILABLE], free[book.loc[l], book.sku[l]]))
+    for i, (lot_i, w) in enumerate(zip(lot, want)):
+        q = int(min(w, book.bal[lot_i, AVAILABLE], free[book.loc[lot_i], book.sku[lot_i]]))
         if q > 0:
-            free[book.loc[l], book.sku[l]] -= q
+            free[book.loc[lot_i], book.sku[lot_i]] -= q
             taken[i] = q
     return taken
 

@@ -157,7 +157,10 @@ def mapped_files(mapping_folder: Path, base: Path) -> set[Path]:
 
 
 def _close(name: str, names: list[str], cutoff: float = 0.75) -> str | None:
-    """The name most like `name`: one it starts with (orders_2026 -> orders, olist_raw -> olist), else a close spelling."""
+    """The name most like `name`.
+
+    One it starts with (orders_2026 -> orders, olist_raw -> olist), else a close spelling.
+    """
     name = name.lower()
     prefixed = [n for n in names if name.startswith(n) or n.startswith(name)]
     if prefixed:

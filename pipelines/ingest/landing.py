@@ -47,7 +47,10 @@ def _link_problem(entry: Path, root: Path) -> str | None:
     """Why a symbolic link must not be followed, or None when its target is inside `root`."""
     target = Path(os.path.realpath(entry))
     if _outside(target, root):
-        return f"a symbolic link to {target}, outside the landing zone {root}: refused (copy or move the file into the landing zone)"
+        return (
+            f"a symbolic link to {target}, outside the landing zone {root}: "
+            "refused (copy or move the file into the landing zone)"
+        )
     if not target.exists():
         return f"a broken symbolic link (to {target}, which does not exist)"
     return None

@@ -371,7 +371,8 @@ def held_entry(
                 "file": delivery.name,
                 "row_number": None,
                 "column_name": None,
-                "value": f"before: {before} valid of {previous['rows_read']} rows (ingested {previous['ingested_at']:%Y-%m-%d %H:%M}); "
+                "value": f"before: {before} valid of {previous['rows_read']} rows (ingested "
+                "{previous['ingested_at']:%Y-%m-%d %H:%M}); "
                 f"now: {checked.rows.height} valid of {checked.rows_read} rows ({checked.status})",
                 "reason": f"re-delivery held, the version loaded is kept: {why}. Accept it with "
                 f"`omnistock accept-delivery '{delivery.name}'`, or restore or remove the file",
@@ -444,7 +445,8 @@ def accept_held_delivery(
     delivery = next((d for d in deliveries_of(row["source"]) if d.delivery_id == row["delivery_id"]), None)
     if delivery is None:
         raise LookupError(
-            f"{row['file']} is no longer in the landing zone: the next run releases the hold and keeps the version loaded"
+            f"{row['file']} is no longer in the landing zone: the next run releases the hold and keeps the version "
+            "loaded"
         )
     RawZone(raw_root, SOURCES[row["source"]]).accept(delivery.delivery_id, delivery.fingerprint())
     return row["source"], delivery.name

@@ -503,7 +503,10 @@ def _scan_chunk(
                 continue
             reason = _left_open_reason(number, joined.lines)
         else:
-            reason = f"malformed line: a quote in the wrong place on line {number} (a quoted value must end at a separator or the line's end)"
+            reason = (
+                f"malformed line: a quote in the wrong place on line {number} "
+                "(a quoted value must end at a separator or the line's end)"
+            )
         problems.append(_QuoteProblem(number, first, min(last + 1, len(data)), line_text, reason))
     return starts.size, blank, problems, spans
 
@@ -583,7 +586,10 @@ def _left_open_reason(line: int, joined: int) -> str:
         swallowed = f"line {last}, which is read on its own"
     else:
         swallowed = f"lines {line + 1}-{last}{more}, which are read on their own"
-    return f"malformed line: a quote left open at the end of line {line} (not one sound record: read as one it would swallow {swallowed})"
+    return (
+        f"malformed line: a quote left open at the end of line {line} "
+        f"(not one sound record: read as one it would swallow {swallowed})"
+    )
 
 
 def _copy_without(source: Path, target: Path, cuts: list[tuple[int, int]]) -> None:

@@ -270,7 +270,8 @@ def _before_history(column: str, dtype: pl.DataType, earliest: date) -> tuple[st
     for an empty date), quarantined with the value in the reason; never retried."""
     bound = pl.lit(earliest, DATE) if dtype == DATE else pl.lit(datetime.combine(earliest, time()), TS)
     reason = pl.format(
-        f"implausible date {{}}: before {earliest:%Y-%m-%d}, the earliest the contract accepts (OMNISTOCK_EARLIEST_DATE)",
+        f"implausible date {{}}: before {earliest:%Y-%m-%d}, the earliest the contract accepts "
+        "(OMNISTOCK_EARLIEST_DATE)",
         pl.col(f"__raw_{column}").cast(pl.String).str.strip_chars(),
     )
     return column, (pl.col(column) < bound).fill_null(False), reason

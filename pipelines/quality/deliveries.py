@@ -90,7 +90,8 @@ def staged_rows(con: duckdb.DuckDBPyConnection, source: str) -> int:
 def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
     return bool(
         con.execute(
-            "select count(*) from information_schema.columns where table_schema = 'staging' and table_name = ? and column_name = ?",
+            "select count(*) from information_schema.columns where table_schema = 'staging' and table_name = ? and "
+            "column_name = ?",
             [table, column],
         ).fetchall()[0][0]
     )

@@ -69,7 +69,8 @@ class SuiteResult:
             return f"{self.suite}: all {self.evaluated} expectations met on {self.rows} rows"
         shown = "; ".join(f"{f.label} [{f.severity.value}] {f.detail}" for f in self.failures[:8])
         more = f" (+{len(self.failures) - 8} more)" if len(self.failures) > 8 else ""
-        return f"{self.suite}: {len(self.failures)} of {self.evaluated} expectations failed on {self.rows} rows: {shown}{more}"
+        failed = f"{len(self.failures)} of {self.evaluated} expectations failed on {self.rows} rows"
+        return f"{self.suite}: {failed}: {shown}{more}"
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,7 @@ def run_suites(
             gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)
         )
 
-        def validate(data: pd.DataFrame) -> list[Outcome]:
+        def validate(data: pd.DataFrame, validation=validation, spec=spec) -> list[Outcome]:
             return _outcomes(
                 validation.run(
                     batch_parameters={"dataframe": with_unknown_references(data, spec)}, result_format="SUMMARY"

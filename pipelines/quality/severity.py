@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 
-class Severity(str, Enum):
+class Severity(str, Enum):  # noqa: UP042 — not StrEnum: str() and format() stay as they were
     INFO = "info"  # recorded in the alerts table and the log, never delivered, never blocks
     WARN = "warn"  # delivered; does not block
     CRITICAL = "critical"  # delivered; blocks publishing (Dagster blocking check, severity ERROR)

@@ -67,7 +67,8 @@ class VolumeFinding:
         }[self.kind]
         return (
             f"{self.channel_id}: {described} — {self.observed} orders in {window} against a median of "
-            f"{self.median:g} (MAD {self.mad:g}, z {self.z:+.1f}) in the same hours of the last {len(self.history)} weeks"
+            f"{self.median:g} (MAD {self.mad:g}, z {self.z:+.1f}) in the same hours of the last {len(self.history)} "
+            "weeks"
         )
 
 

@@ -56,7 +56,8 @@ def test_channels_that_share_nothing_never_oversell(sql, lots, claims, splits, s
     con.execute("create table intermediate.int_as_of as select timestamp '2026-01-01 10:00:00' as as_of")
     con.execute(
         "create table intermediate.int_stock_lots (location_id varchar, owner varchar, sku varchar, lot_no varchar,"
-        " production_date date, expiry_date date, bin varchar, status varchar, qty bigint, observed_at timestamp, stock_mode varchar)"
+        " production_date date, expiry_date date, bin varchar, status varchar, qty bigint, observed_at timestamp, "
+        "stock_mode varchar)"
     )
     for i, (loc, sku, status, days_left, qty) in enumerate(lots):
         con.execute(
@@ -79,7 +80,8 @@ def test_channels_that_share_nothing_never_oversell(sql, lots, claims, splits, s
         "insert into staging.stg_channels values (?, 'P', 'third_party', 30, ?, 0)", list(zip(channels, shelf))
     )
     con.execute(
-        "create table staging.stg_supply_rules (channel_id varchar, location_id varchar, ship_method varchar, max_ratio decimal(9, 6))"
+        "create table staging.stg_supply_rules (channel_id varchar, location_id varchar, ship_method varchar, "
+        "max_ratio decimal(9, 6))"
     )
     for loc, split in zip(["L1", "L2", "L3"], splits):
         for channel, ratio in zip(channels, split):

@@ -110,7 +110,8 @@ def test_interception_list_is_released_unshipped_cancellations_and_exported(smal
     unreleased = query(
         small_brand,
         """
-        select count(*) from marts.interception_list i join staging.stg_orders o using (order_id) where o.location_id is null
+        select count(*) from marts.interception_list i join staging.stg_orders o using (order_id)
+        where o.location_id is null
     """,
     )[0][0]
     assert shipped == unreleased == 0

@@ -52,7 +52,8 @@ def test_warehouse_layer_matches_the_true_end_stock(brand: Path) -> None:
         (loc, sku, status): qty
         for loc, sku, status, qty in query(
             brand,
-            "select location_id, sku, status, sum(qty) from marts.inventory_warehouse_layer group by all having sum(qty) <> 0",
+            "select location_id, sku, status, sum(qty) from marts.inventory_warehouse_layer group by all having "
+            "sum(qty) <> 0",
         )
     }
     assert built == expected

@@ -20,8 +20,14 @@ from tests.e2e.pipeline import build, query
 
 pytestmark = pytest.mark.e2e
 
-ORDER_HEADER = "order_id,channel_id,customer_id,member_tier,status,created_at,paid_at,updated_at,ship_method,ship_region,location_id\n"
-MOVE_HEADER = "movement_id,occurred_at,location_id,owner,sku,lot_no,production_date,expiry_date,bin,status,qty_delta,doc_type,doc_id\n"
+ORDER_HEADER = (
+    "order_id,channel_id,customer_id,member_tier,status,created_at,paid_at,updated_at,"
+    "ship_method,ship_region,location_id\n"
+)
+MOVE_HEADER = (
+    "movement_id,occurred_at,location_id,owner,sku,lot_no,production_date,expiry_date,bin,status,"
+    "qty_delta,doc_type,doc_id\n"
+)
 
 
 def order(order_id: str, status: str, updated: str) -> str:
@@ -31,7 +37,8 @@ def order(order_id: str, status: str, updated: str) -> str:
 
 
 def move(movement_id: str, qty: int) -> str:
-    return f"{movement_id},2026-11-10 08:00:00,WH-EAST,OWN,SKU1,L1,2026-01-01,2028-01-01,A-01,available,{qty},inbound,ASN1\n"
+    lot = "SKU1,L1,2026-01-01,2028-01-01,A-01,available"
+    return f"{movement_id},2026-11-10 08:00:00,WH-EAST,OWN,{lot},{qty},inbound,ASN1\n"
 
 
 def write(path: Path, text: str) -> None:

@@ -2,9 +2,9 @@
 
 One data folder (the worked examples plus six weeks of hourly orders on two channels) is
 built four times with a fixed quality clock (2026-01-01 10:00):
-1. three problems at once (four alerts: the negative lot shows in two layers): tmall_ex1 stops sending orders at 20:00 the evening before, the
-   WMS snapshot of STORE_OLD is four days old, and an outbound movement drives a lot of
-   X5 at LOC_5 to negative stock;
+1. three problems at once (four alerts: the negative lot shows in two layers): tmall_ex1 stops
+   sending orders at 20:00 the evening before, the WMS snapshot of STORE_OLD is four days old,
+   and an outbound movement drives a lot of X5 at LOC_5 to negative stock;
 2. the same again -> the same three alerts, count 2, nothing delivered again;
 3. a row with a null order_id slipped into the raw zone (ingestion bypassed) -> the raw
    contract check fails, dbt and publishing do not run;

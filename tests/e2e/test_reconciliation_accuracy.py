@@ -44,7 +44,9 @@ def test_amounts_at_stake_agree_with_the_truth(small_brand: Path) -> None:
             select anomaly_class, order_id, cast(sum(amount_at_stake) as double)
             from marts.reconciliation_anomalies
             where status = 'open'
-              and anomaly_class in ('amount_mismatch', 'fee_rate_out_of_range', 'duplicate_settlement', 'refund_without_return')
+              and anomaly_class in (
+                  'amount_mismatch', 'fee_rate_out_of_range', 'duplicate_settlement', 'refund_without_return'
+              )
             group by anomaly_class, order_id
         """,
         ),
@@ -63,7 +65,9 @@ def test_anomalies_have_stable_unique_ids_and_full_context(small_brand: Path) ->
         """
         select count(*), count(distinct anomaly_id),
                count(*) filter (where status <> 'open' or first_seen is null or severity is null),
-               count(*) filter (where anomaly_class <> 'stock_count_drift' and (channel_id is null or order_id is null)),
+               count(*) filter (
+                   where anomaly_class <> 'stock_count_drift' and (channel_id is null or order_id is null)
+               ),
                count(*) filter (where rows_involved is null or business_date is null)
         from marts.reconciliation_anomalies
     """,
@@ -143,7 +147,8 @@ def test_money_is_in_its_channels_currency_and_converted_at_the_named_rate(small
         select anomalies.currency, anomalies.fx_rate, cast(anomalies.fx_rate_date as varchar), count(*),
                count(*) filter (where anomalies.currency is distinct from fees.currency),
                count(*) filter (where anomalies.fx_rate_missing
-                   or anomalies.amount_at_stake_cny <> cast(round(anomalies.amount_at_stake * anomalies.fx_rate, 2) as decimal(18, 2)))
+                   or anomalies.amount_at_stake_cny
+                      <> cast(round(anomalies.amount_at_stake * anomalies.fx_rate, 2) as decimal(18, 2)))
         from marts.reconciliation_anomalies as anomalies
         left join config.channel_fee_schedule as fees on anomalies.channel_id = fees.channel_id
         where anomalies.anomaly_class <> 'stock_count_drift'

@@ -19,7 +19,10 @@ from tests.e2e.pipeline import build, copy_landing, query
 
 pytestmark = pytest.mark.e2e
 
-ORDER_HEADER = "order_id,channel_id,customer_id,member_tier,status,created_at,paid_at,updated_at,ship_method,ship_region,location_id\n"
+ORDER_HEADER = (
+    "order_id,channel_id,customer_id,member_tier,status,created_at,paid_at,updated_at,"
+    "ship_method,ship_region,location_id\n"
+)
 # the worked examples hold a sparse ledger and one day of snapshots: relax the cadences (as test_publish_gate)
 CONFIG = """\
 now: data_as_of

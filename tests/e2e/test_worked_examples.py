@@ -78,7 +78,8 @@ def test_shipped_transfer_is_in_the_air_at_its_destination_not_on_hand(warehouse
     # the approved (not shipped) transfer T5 occupies its source only
     assert query(
         warehouse,
-        "select transfer_occupied, transfer_in_air from marts.inventory_scheduling_layer where location_id = 'LOC_5' and sku = 'X5'",
+        "select transfer_occupied, transfer_in_air from marts.inventory_scheduling_layer where location_id = 'LOC_5' "
+        "and sku = 'X5'",
     ) == [(30, 0)]
 
 

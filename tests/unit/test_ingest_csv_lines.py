@@ -123,9 +123,10 @@ def test_a_shopify_style_export_with_multi_line_notes_and_addresses_loads(tmp_pa
     # breaks inside quotes (CRLF exports too); extra columns are allowed and the orders all load
     header = "order_id,channel_id,status,created_at,updated_at,note,shipping_address\r\n"
     text = (
-        header
-        + '1001,shopify_us,paid,2025-11-01 10:00:00,2025-11-01 10:05:00,,"1 Main St\r\nApt 4, Springfield, IL 62701"\r\n'
-        + '1002,shopify_us,paid,2025-11-01 11:00:00,2025-11-01 11:05:00,"Gift wrap please.\r\nCard: ""Happy birthday, Mum!""\r\n",'
+        header + '1001,shopify_us,paid,2025-11-01 10:00:00,2025-11-01 10:05:00,,"1 Main St\r\nApt 4, Springfield, IL '
+        '62701"\r\n'
+        + '1002,shopify_us,paid,2025-11-01 11:00:00,2025-11-01 11:05:00,"Gift wrap please.\r\nCard: ""Happy '
+        'birthday, Mum!""\r\n",'
         + '"22 High St\r\nLondon"\r\n'
         + "1003,shopify_us,created,2025-11-01 12:00:00,2025-11-01 12:00:00,,9 Elm St\r\n"
     )

@@ -15,7 +15,10 @@ from pipelines.ingest.discover import folder_deliveries
 from pipelines.ingest.load import current_rows, ingest_source
 
 NOW = datetime(2026, 1, 1, 12, 0, 0)
-HEADER = "order_id,channel_id,customer_id,member_tier,status,created_at,paid_at,updated_at,ship_method,ship_region,location_id\n"
+HEADER = (
+    "order_id,channel_id,customer_id,member_tier,status,created_at,paid_at,updated_at,"
+    "ship_method,ship_region,location_id\n"
+)
 PAID = "O{n},tmall,c,none,paid,2025-12-0{d} 08:00:00,2025-12-0{d} 08:01:00,2025-12-0{d} 08:01:00,express,ZJ,\n"
 ORDERS = SOURCES["orders"]
 

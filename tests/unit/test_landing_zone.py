@@ -233,7 +233,8 @@ def test_a_text_file_in_the_landing_zone_is_refused_without_quoting_its_first_li
     reasons = dict(zip(quarantine["file"], quarantine["reason"]))
     assert "secret-first-line" not in " ".join(str(v) for row in quarantine.iter_rows() for v in row).lower()
     assert reasons["landing/products/copied_passwd.txt"] == (
-        "missing required column(s): sku, name; found 1 column(s), none of them expected (not quoted: it does not look like a data file)"
+        "missing required column(s): sku, name; found 1 column(s), none of them expected (not quoted: it does not "
+        "look like a data file)"
     )
     assert reasons["landing/products/typo.csv"] == "missing required column(s): name; found: sku, nmae"
 

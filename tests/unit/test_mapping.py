@@ -181,7 +181,8 @@ def test_a_mapping_currency_labels_the_export_and_fills_the_gaps_of_a_mapped_one
     pay = write(
         tmp_path / "m/pay.yml",
         "source: settlements\nfiles: pay.csv\ncurrency: BRL\ncolumns:\n"
-        "  {settlement_id: id, channel_id: {const: shop}, settled_at: at, type: {const: sale}, net_amount: net, currency: cur}\n",
+        "  {settlement_id: id, channel_id: {const: shop}, settled_at: at, type: {const: sale}, "
+        "net_amount: net, currency: cur}\n",
     )
     assert load_mapping(orders).currency == "BRL"
     (order_delivery,) = mapping_deliveries(orders, base)["orders"]

@@ -30,7 +30,8 @@ def con() -> duckdb.DuckDBPyConnection:
     con.execute("create table staging.stg_settlements (settlement_id varchar)")
     con.execute("create table staging.stg_channels (channel_id varchar, platform varchar, kind varchar)")
     con.execute(
-        "insert into staging.stg_channels values ('tmall', 'Tmall', 'third_party'), ('pos', 'Offline POS', 'self_operated'), "
+        "insert into staging.stg_channels values ('tmall', 'Tmall', 'third_party'), ('pos', 'Offline POS', "
+        "'self_operated'), "
         "('wholesale', 'B2B', 'third_party')"
     )
     return con
@@ -113,7 +114,8 @@ def test_each_held_redelivery_is_a_critical_alert_naming_its_file() -> None:
                 "before: 10104 valid of 10104 rows (ingested 2026-12-01 10:00); now: 4003 valid of 4003 rows (ok)"
             ],
             "reason": [
-                "re-delivery held, the version loaded is kept: it shrank to 4003 valid row(s), fewer than 0.5 of the 10104 loaded"
+                "re-delivery held, the version loaded is kept: it shrank to 4003 valid row(s), fewer than 0.5 of the "
+                "10104 loaded"
             ],
         }
     )

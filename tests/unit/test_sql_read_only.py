@@ -29,7 +29,8 @@ def data(tmp_path: Path) -> Path:
     with duckdb.connect(str(folder / "warehouse" / "omnistock.duckdb")) as con:
         con.execute("create schema marts; create schema staging")
         con.execute(
-            "create table marts.inventory_sales_layer as select 'tmall' as channel_id, 'SKU1' as sku, 42 as available_to_sell"
+            "create table marts.inventory_sales_layer as select 'tmall' as channel_id, 'SKU1' as sku, 42 as "
+            "available_to_sell"
         )
         con.execute(
             f"create view staging.stg_products as select * from read_parquet('{folder}/raw/products/**/*.parquet')"

@@ -145,7 +145,8 @@ def wms_inbound_documents() -> dg.MaterializeResult:
             read_frame(con, "select asn_id, location_id, sku, qty, expected_at, status from staging.stg_inbound_asn"),
             read_frame(
                 con,
-                "select transfer_id, from_location, to_location, sku, qty, status, updated_at from staging.stg_transfers",
+                "select transfer_id, from_location, to_location, sku, qty, status, updated_at from "
+                "staging.stg_transfers",
             ),
         )
         replace_table(con, "marts", "wms_inbound_documents", frame)

@@ -94,12 +94,16 @@ where list_contains($statuses, status) and location_id is not null
 """
 INTERCEPTION_ITEMS_SQL = """
 select order_id, sku, qty from intermediate.int_order_lines_exploded
-where order_id in (select order_id from staging.stg_orders where list_contains($statuses, status) and location_id is not null)
+where order_id in (
+    select order_id from staging.stg_orders where list_contains($statuses, status) and location_id is not null
+)
 """
 INTERCEPTION_SHIPPED_SQL = """
 select distinct doc_id from staging.stg_wms_movements
 where doc_type = $doc_type
-  and doc_id in (select order_id from staging.stg_orders where list_contains($statuses, status) and location_id is not null)
+  and doc_id in (
+    select order_id from staging.stg_orders where list_contains($statuses, status) and location_id is not null
+  )
 """
 
 

@@ -94,8 +94,8 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
         group_name="ingest",
         deps=[LANDING_SCAN_KEY, *_upstream(source)],  # the landing scan's warnings come first
         kinds={"polars", "parquet"},
-        description=f"{source.description} Deliveries under landing/{source.name}/ (and platform formats or mapped exports "
-        "that produce it), checked against the contract.",
+        description=f"{source.description} Deliveries under landing/{source.name}/ "
+        "(and platform formats or mapped exports that produce it), checked against the contract.",
     )
     def _ingest(context: dg.AssetExecutionContext, config: IngestConfig) -> dg.MaterializeResult:
         where = paths()
@@ -112,7 +112,8 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
         quarantined = report.total("rows_quarantined", only_this_run=True)
         if quarantined:
             context.log.warning(
-                f"{source.name}: {quarantined} row(s) quarantined this run; see ops.quarantine or raw/_quarantine/{source.name}/"
+                f"{source.name}: {quarantined} row(s) quarantined this run; see ops.quarantine or "
+                f"raw/_quarantine/{source.name}/"
             )
         return dg.MaterializeResult(
             metadata={

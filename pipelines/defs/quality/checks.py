@@ -47,7 +47,9 @@ WAREHOUSE_SPECS = [
             "freshness",
             asset=staging_key(name),
             blocking=True,
-            description=f"The latest {name} event is no older than its cadence allows (pipelines/quality/cadences.yml).",
+            description=(
+                f"The latest {name} event is no older than its cadence allows (pipelines/quality/cadences.yml)."
+            ),
         )
         for name in FRESHNESS_SOURCES
     ),

@@ -155,7 +155,8 @@ def mart_frame(con: duckdb.DuckDBPyConnection, mart: str) -> pl.DataFrame | None
         return None
     if mart == "inventory_sales_layer":
         return con.sql(
-            "select *, case when is_bundle then 0 else allocatable + presale + virtual - available_to_sell end as _headroom from marts.inventory_sales_layer"
+            "select *, case when is_bundle then 0 else allocatable + presale + virtual - available_to_sell end as "
+            "_headroom from marts.inventory_sales_layer"
         ).pl()
     return con.sql(f"select * from marts.{ident(mart)}").pl()
 

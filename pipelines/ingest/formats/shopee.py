@@ -43,9 +43,8 @@ def responses(path: Path, required_key: str) -> list[dict[str, Any]]:
                 raise UnreadableFile(f"line {line}: not a Shopee API response object")
             if doc_item.get("error"):
                 raise UnreadableFile(
-                    f"line {line}: the API returned an error: {doc_item['error']}: {doc_item.get('message', '')}".rstrip(
-                        ": "
-                    )
+                    f"line {line}: the API returned an error: {doc_item['error']}: "
+                    f"{doc_item.get('message', '')}".rstrip(": ")
                 )
             response = doc_item.get("response", doc_item)
             if isinstance(response, dict) and response is not doc_item:  # fields a collector added beside "response"
