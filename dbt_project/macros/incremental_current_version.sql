@@ -4,7 +4,9 @@
 {%- if not execute -%}
 {{ return([]) }}
 {%- endif -%}
-{%- set node = graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | selectattr('name', 'equalto', table) | first -%}
+{%- set node = graph.sources.values()
+    | selectattr('source_name', 'equalto', 'raw')
+    | selectattr('name', 'equalto', table) | first -%}
 {{ return(node.columns.keys() | list + ['_delivery_id', '_delivery_seq', '_row', '_file', '_ingested_at']) }}
 {% endmacro %}
 
@@ -17,7 +19,9 @@
 {% macro raw_rows(table) %}
 {%- set optional = [] -%}
 {%- if execute -%}
-{%- set node = graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | selectattr('name', 'equalto', table) | first -%}
+{%- set node = graph.sources.values()
+    | selectattr('source_name', 'equalto', 'raw')
+    | selectattr('name', 'equalto', table) | first -%}
 {%- for column in node.columns.values() if (column.meta or {}).get('optional') -%}
 {%- do optional.append(column) -%}
 {%- endfor -%}

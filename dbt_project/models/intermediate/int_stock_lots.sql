@@ -58,7 +58,7 @@ latest_snapshot as (
         location_id,
         max(as_of) as latest_as_of
     from snapshots
-    where location_id not in (select location_id from flow_locations)
+    where location_id not in (select flow_locations.location_id from flow_locations)
     group by location_id
 
 ),

@@ -156,37 +156,46 @@ shipment_anomalies as (
 
     select
         case
-            when is_shipped_after_cancel then 'shipped_after_cancel'
-            when is_unshipped_past_sla then 'unshipped_past_sla'
+            when order_shipment.is_shipped_after_cancel then 'shipped_after_cancel'
+            when order_shipment.is_unshipped_past_sla then 'unshipped_past_sla'
             else 'shipped_quantity_mismatch'
         end as anomaly_class,
         order_shipment.order_id as identity,
         order_shipment.channel_id,
         order_shipment.order_id,
         cast(null as {{ dbt.type_string() }}) as settlement_ids,
-        coalesce(shipped_location_id, location_id) as location_id,
+        coalesce(order_shipment.shipped_location_id, order_shipment.location_id) as location_id,
         cast(null as {{ dbt.type_string() }}) as sku,
         case
-            when is_unshipped_past_sla then cast(ship_due_at as date)
-            else cast(first_shipped_at as date)
+            when order_shipment.is_unshipped_past_sla then cast(order_shipment.ship_due_at as date)
+            else cast(order_shipment.first_shipped_at as date)
         end as business_date,
-        order_gross as amount_at_stake,
+        order_shipment.order_gross as amount_at_stake,
         coalesce(order_shipment.currency, fees.currency) as currency,
-        order_source_row
-        || case when first_movement_id is not null then '; movement ' || first_movement_id else '' end
-            as rows_involved,
+        order_shipment.order_source_row
+        || case
+            when order_shipment.first_movement_id is not null then '; movement ' || order_shipment.first_movement_id
+            else ''
+        end as rows_involved,
         case
-            when is_shipped_after_cancel
+            when order_shipment.is_shipped_after_cancel
                 then
-                    'status ' || status || ' at ' || cast(cancelled_at as {{ dbt.type_string() }})
-                    || ', shipped at ' || cast(last_shipped_at as {{ dbt.type_string() }})
-            when is_unshipped_past_sla then 'paid at ' || cast(paid_at as {{ dbt.type_string() }}) || ', not shipped'
-            else cast(skus_differing as {{ dbt.type_string() }}) || ' SKU(s) shipped in other quantities than ordered'
+                    'status ' || order_shipment.status
+                    || ' at ' || cast(order_shipment.cancelled_at as {{ dbt.type_string() }})
+                    || ', shipped at ' || cast(order_shipment.last_shipped_at as {{ dbt.type_string() }})
+            when order_shipment.is_unshipped_past_sla
+                then 'paid at ' || cast(order_shipment.paid_at as {{ dbt.type_string() }}) || ', not shipped'
+            else
+                cast(order_shipment.skus_differing as {{ dbt.type_string() }})
+                || ' SKU(s) shipped in other quantities than ordered'
         end as detail
     from order_shipment
     left join fees
         on order_shipment.channel_id = fees.channel_id
-    where is_shipped_after_cancel or is_unshipped_past_sla or is_quantity_mismatch
+    where
+        order_shipment.is_shipped_after_cancel
+        or order_shipment.is_unshipped_past_sla
+        or order_shipment.is_quantity_mismatch
 
 ),
 
@@ -227,9 +236,7 @@ detected as (
 
 ),
 
-
-
-{#- Money is converted to CNY at the rate in force on the anomaly's business day
+{# Money is converted to CNY at the rate in force on the anomaly's business day
     (int_fx_rates); a currency that is unknown or has no rate that day is never
     converted: amount_at_stake_cny stays null and fx_rate_missing says so. Stock
     drift is in units and is not money. -#}
@@ -254,8 +261,9 @@ converted as (
 final as (
 
     select
-        {{ dbt.hash("converted.anomaly_class || '|' || coalesce(converted.channel_id, '') || '|' || converted.identity") }}
-            as anomaly_id,
+        {{ dbt.hash(
+            "converted.anomaly_class || '|' || coalesce(converted.channel_id, '') || '|' || converted.identity"
+        ) }} as anomaly_id,
         converted.anomaly_class,
         case
             -- severity thresholds are in CNY (units for stock)

@@ -23,7 +23,7 @@ coverage as (
     from locations
     where
         region is not null
-        and location_id not in (select location_id from {{ ref('stg_location_coverage') }})
+        and location_id not in (select coverage.location_id from {{ ref('stg_location_coverage') }} as coverage)
 
 ),
 

@@ -55,7 +55,7 @@ grid as (
     select
         channels.channel_id,
         products.sku,
-        products.sku in (select bundle_sku from components) as is_bundle
+        products.sku in (select components.bundle_sku from components) as is_bundle
     from channels
     cross join products
 

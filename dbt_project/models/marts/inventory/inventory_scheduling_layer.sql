@@ -82,15 +82,15 @@ unioned as (
         location_id,
         sku,
         true as is_bundle,
-        cast(on_hand as bigint),
+        cast(on_hand as bigint) as on_hand,
         cast(on_hand - physical_available as bigint) as unavailable,
-        cast(physical_available as bigint),
+        cast(physical_available as bigint) as physical_available,
         0 as order_occupied,
         0 as transfer_occupied,
         0 as locked,
         0 as transfer_in_air,
         0 as inbound_in_transit,
-        cast(sales_available as bigint),
+        cast(sales_available as bigint) as sales_available,
         0 as oversold
     from bundle_rows
 

@@ -134,8 +134,9 @@ summed as (
 final as (
 
     select
-        {{ dbt.hash("cast(journal_date as " ~ dbt.type_string() ~ ") || '|' || channel_id || '|' || currency || '|' || account") }}
-            as journal_line_id,
+        {{ dbt.hash(
+            "cast(journal_date as " ~ dbt.type_string() ~ ") || '|' || channel_id || '|' || currency || '|' || account"
+        ) }} as journal_line_id,
         journal_date,
         channel_id,
         currency,

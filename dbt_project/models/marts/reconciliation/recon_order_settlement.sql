@@ -91,7 +91,11 @@ compared as (
             when expected_orders.delivered_by_date is not null
                 then
                     cast(
-                        {{ dbt.dateadd('day', "coalesce(fees.settlement_lag_days, " ~ var('recon_default_settlement_lag_days') ~ ")", 'expected_orders.delivered_by_date') }}
+                        {{ dbt.dateadd(
+                            'day',
+                            "coalesce(fees.settlement_lag_days, " ~ var('recon_default_settlement_lag_days') ~ ")",
+                            'expected_orders.delivered_by_date'
+                        ) }}
                         as date
                     )
         end as due_date,
@@ -242,7 +246,7 @@ final as (
             and order_status in ('delivered', 'returned')
             and sale_lines = 0
             and {{ dbt.dateadd('day', var('recon_settlement_grace_days'), 'due_date') }}
-            < (select as_of_date from as_of)
+            < (select as_of.as_of_date from as_of)
         ) as is_missing,
         first_settled_at,
         last_settled_at,

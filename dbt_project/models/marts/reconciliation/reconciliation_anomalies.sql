@@ -12,6 +12,9 @@
     again after that is open again. The id is a hash of what identifies the anomaly, so
     re-running never counts a discrepancy twice. full_refresh=false: a full refresh of
     the project (after a raw-zone correction) keeps the history. -#}
+-- The incremental branches are jinja on both sides of the SQL: sqlfluff measures their
+-- indentation by the rendered full build, so the layout rules are off here and kept by hand.
+-- noqa: disable=LT02,LT14
 with
 
 detected as (
@@ -36,29 +39,30 @@ build as (
     test `this` is the fixture, text, with every column.) -#}
 {%- set known_columns = [] if this is string else
     adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    known as (
+known as (
 
-        {% if known_columns and 'fx_rate' not in known_columns -%}
-            {%- set copied_1_to_1 = "coalesce(currency, '') not in ('CNY', 'units') and amount_at_stake_cny = amount_at_stake" %}
-            select
-                {% for column in known_columns -%}
+    {% if known_columns and 'fx_rate' not in known_columns -%}
+    {%- set copied_1_to_1 = "coalesce(currency, '') not in ('CNY', 'units')"
+        ~ " and amount_at_stake_cny = amount_at_stake" %}
+    select
+        {% for column in known_columns -%}
         {% if column == 'amount_at_stake_cny' -%}
         case when not ({{ copied_1_to_1 }}) then amount_at_stake_cny end as amount_at_stake_cny,
         {%- else -%}
         {{ column }},
         {%- endif %}
         {% endfor -%}
-                cast(                double) as fx_rate,
-                cast(nul                e) as fx_rate_date,
-                cast(null as {{ dbt.type_string() }}) as fx_rate_source,
-                coalesce(currency, '') <> 'units'
-                and (amount_at_stake_cny is null or {{ copied_1_to_1 }}) as fx_rate_missing
-            from {{ this }}
-        {%- else -%}
-            select * from     {{ this }}
-        {%- endif %}
+        cast(null as double) as fx_rate,
+        cast(null as date) as fx_rate_date,
+        cast(null as {{ dbt.type_string() }}) as fx_rate_source,
+        coalesce(currency, '') <> 'units'
+        and (amount_at_stake_cny is null or {{ copied_1_to_1 }}) as fx_rate_missing
+    from {{ this }}
+    {%- else -%}
+    select * from {{ this }}
+    {%- endif %}
 
-    ),
+),
 {% endif %}
 
 current_rows as (
@@ -83,7 +87,7 @@ current_rows as (
         detected.rows_involved,
         detected.detail,
         {% if is_incremental() -%}
-            coalesce(known.first_seen, build.built_at) as first_seen,
+        coalesce(known.first_seen, build.built_at) as first_seen,
         {%- else -%}
         build.built_at as first_seen,
         {%- endif %}
@@ -93,56 +97,52 @@ current_rows as (
     from detected
     cross join build
     {% if is_incremental() -%}
-        left join known
-            on detected.anomaly_id = known.anomaly_id
+    left join known
+        on detected.anomaly_id = known.anomaly_id
     {%- endif %}
 
 ),
 
 {% if is_incremental() %}
-    resolved_rows as (
+resolved_rows as (
 
-        select
-            known.anomaly_id,
-            known.anomaly_class,
-            known.severity,
-            known.amount_at_stake,
-            known.currency,
-            known.fx_rate,
-            known.fx_rate_date,
-            known.fx_rate_source,
-            known.amount_at_stake_cny,
-            known.fx_rate_missing,
-            known.channel_id,
-            known.order_id,
-            known.settlement_ids,
-            known.location_id,
-            known.sku,
-            known.business_date,
-            known.rows_involved,
-            known.detail,
-            known.first_seen,
-            known.last_seen,
-            'resolved' as status,
-            build.built_at as resolved_at
-        from known
-        cross join build
-        where
-            known.status = 'open'
-            and not exists (
-                select 1 from detected
-                where detected.anomaly_id = known.anomaly_id
-            )
+    select
+        known.anomaly_id,
+        known.anomaly_class,
+        known.severity,
+        known.amount_at_stake,
+        known.currency,
+        known.fx_rate,
+        known.fx_rate_date,
+        known.fx_rate_source,
+        known.amount_at_stake_cny,
+        known.fx_rate_missing,
+        known.channel_id,
+        known.order_id,
+        known.settlement_ids,
+        known.location_id,
+        known.sku,
+        known.business_date,
+        known.rows_involved,
+        known.detail,
+        known.first_seen,
+        known.last_seen,
+        'resolved' as status,
+        build.built_at as resolved_at
+    from known
+    cross join build
+    where known.status = 'open'
+        and not exists (select 1 from detected where detected.anomaly_id = known.anomaly_id)
 
-    ),
+),
 {% endif %}
 
 final as (
 
     select * from current_rows
     {% if is_incremental() -%}
-        union all
-        select * from resolved_rows
+    union all
+    select * from resolved_rows
     {%- endif %}
 
 )
