@@ -1,4 +1,4 @@
-"""The dbt project builds on an empty data folder and its unit tests (DOMAIN.md's worked examples) pass."""
+"""The dbt project builds on an empty data folder and its unit tests (the worked examples of docs/) pass."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""Platform-native files and a mapped real export land beside each other and reach staging, no row lost.
+"""Platform-native files and a mapped marketplace export land beside each other and reach staging, no row lost.
 
-The Olist sample is copied into the landing zone from ../shared/realdata (never into
-the repository) and read through the shipped mappings/olist/*.yml.
+The export is read through the shipped mappings/olist/*.yml, from two samples: the hand-written
+Olist-shaped files of tests/fixtures/olist_shaped/ (always; figures in tests/unit/test_olist_mapping.py),
+and the real Olist sample, copied into the landing zone from ../shared/realdata (never into the
+repository), whose build alone skips when it is absent.
 """
 
 from __future__ import annotations
@@ -12,15 +14,27 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.conftest import FIXTURES, REALDATA
+from tests.conftest import FIXTURES, OLIST, OLIST_SHAPED, needs_olist
 from tests.e2e.pipeline import build, query
 
 pytestmark = pytest.mark.e2e
 
-OLIST = REALDATA / "olist_sample"
 # rows of the platform fixtures (tests/unit/test_platform_formats.py checks them one by one)
 PLATFORM_ROWS = {"orders": 15, "order_lines": 18, "settlements": 8}
-OLIST_ROWS = {"orders": 10_000, "order_lines": 11_513, "settlements": 10_415, "locations": 3_095, "products": 32_951}
+Sample = tuple[Path, dict[str, int], tuple[int, ...]]
+# per sample: its folder, its rows per source, and three records of its orders file to trace back
+SAMPLES: dict[str, Sample] = {
+    "olist_shaped": (
+        OLIST_SHAPED,
+        {"orders": 6, "order_lines": 6, "settlements": 6, "locations": 3, "products": 4},
+        (1, 3, 6),
+    ),
+    "olist_sample": (
+        OLIST,
+        {"orders": 10_000, "order_lines": 11_513, "settlements": 10_415, "locations": 3_095, "products": 32_951},
+        (1, 5_000, 10_000),
+    ),
+}
 # the brand's own product master, in the contract's CSV: the SKUs its platform shops sell
 BRAND_PRODUCTS = """sku,name,category,unit_cost,list_price,shelf_life_days,case_pack,moq,successor_sku
 OS-SERUM-30,Hydra serum 30 ml,skincare,38.5,199,1095,24,48,
@@ -30,16 +44,20 @@ OS-GIFTSET-01,Double 11 gift set,gift_set,72.0,399,1095,12,12,
 """
 
 
+@pytest.fixture(scope="module", params=["olist_shaped", pytest.param("olist_sample", marks=needs_olist)])
+def sample(request: pytest.FixtureRequest) -> Sample:
+    return SAMPLES[request.param]
+
+
 @pytest.fixture(scope="module")
-def landed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not OLIST.is_dir():
-        pytest.skip(f"the Olist sample is not at {OLIST}")
+def landed(tmp_path_factory: pytest.TempPathFactory, sample: Sample) -> Path:
+    olist = sample[0]
     data = tmp_path_factory.mktemp("formats")
     shutil.copytree(FIXTURES / "platforms", data / "landing", dirs_exist_ok=True)
     (data / "landing" / "products").mkdir()
     (data / "landing" / "products" / "brand_products.csv").write_text(BRAND_PRODUCTS)
     (data / "landing" / "olist").mkdir()
-    for path in OLIST.iterdir():  # copied: a link out of the landing zone is not read
+    for path in olist.iterdir():  # copied: a link out of the landing zone is not read
         shutil.copyfile(path, data / "landing" / "olist" / path.name)
     # what no source reads: a marketplace file under its own name, and a link out of the landing zone
     (data / "landing" / "order_items.csv").write_text("order_id,order_item_id\n1,1\n")
@@ -51,14 +69,15 @@ def landed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-def test_every_delivery_is_logged_and_nothing_is_quarantined(landed: Path) -> None:
+def test_every_delivery_is_logged_and_nothing_is_quarantined(landed: Path, sample: Sample) -> None:
+    olist_rows = sample[1]
     rows = query(
         landed, "select source, count(*), sum(rows_read), sum(rows_quarantined) from ops.ingestion_log group by 1"
     )
     log = {source: (files, read, quarantined) for source, files, read, quarantined in rows}
     for source in PLATFORM_ROWS:
-        assert log[source][1] == PLATFORM_ROWS[source] + OLIST_ROWS[source]
-    assert log["locations"][1] == OLIST_ROWS["locations"] and log["products"][1] == OLIST_ROWS["products"] + 4
+        assert log[source][1] == PLATFORM_ROWS[source] + olist_rows[source]
+    assert log["locations"][1] == olist_rows["locations"] and log["products"][1] == olist_rows["products"] + 4
     assert all(quarantined == 0 for _, _, quarantined in log.values())
     assert query(landed, "select count(*) from ops.quarantine")[0][0] == 0
 
@@ -79,7 +98,8 @@ def test_files_no_source_reads_are_logged_with_no_rows_and_links_out_are_not_rea
     assert query(landed, "select count(*) from staging.stg_products where sku = 'OS-SMUGGLED'")[0][0] == 0
 
 
-def test_olist_orders_lines_and_payments_are_staged_whole(landed: Path) -> None:
+def test_olist_orders_lines_and_payments_are_staged_whole(landed: Path, sample: Sample) -> None:
+    olist, olist_rows, _ = sample
     counts = dict(
         query(
             landed,
@@ -93,9 +113,9 @@ def test_olist_orders_lines_and_payments_are_staged_whole(landed: Path) -> None:
     """,
         )
     )
-    assert counts == OLIST_ROWS
+    assert counts == olist_rows
     # payments become settlements: their net adds up to what the customers paid
-    payments = pl.read_csv(OLIST / "sample_olist_order_payments_dataset.csv")["payment_value"].sum()
+    payments = pl.read_csv(olist / "sample_olist_order_payments_dataset.csv")["payment_value"].sum()
     settled = query(landed, "select sum(net_amount) from staging.stg_settlements where channel_id = 'olist'")[0][0]
     assert float(settled) == pytest.approx(payments, abs=0.01)
 
@@ -112,9 +132,10 @@ def test_platform_rows_are_staged_under_their_channels(landed: Path) -> None:
     assert set(settlements) == {"shopee_sg", "amazon_us"} and sum(settlements.values()) == PLATFORM_ROWS["settlements"]
 
 
-def test_staged_rows_trace_back_to_their_file_and_record(landed: Path) -> None:
-    lines = (OLIST / "sample_olist_orders_dataset.csv").read_text().splitlines()
-    for record in (1, 5_000, 10_000):
+def test_staged_rows_trace_back_to_their_file_and_record(landed: Path, sample: Sample) -> None:
+    olist, _, records = sample
+    lines = (olist / "sample_olist_orders_dataset.csv").read_text().splitlines()
+    for record in records:
         order_id = lines[record].split(",")[0]
         ((file, row),) = query(
             landed, "select source_file, source_row from staging.stg_orders where order_id = ?", [order_id]

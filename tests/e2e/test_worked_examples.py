@@ -1,4 +1,4 @@
-"""DOMAIN.md's worked examples, end to end: landing CSVs -> Dagster ingest -> dbt -> marts."""
+"""docs/inventory_model.md's worked examples, end to end: landing CSVs -> Dagster ingest -> dbt -> marts."""
 
 from __future__ import annotations
 
