@@ -55,7 +55,8 @@ coalesce(cast({% if alias %}{{ alias }}.{% endif %}{{ key }} as {{ dbt.type_stri
     competes them with the versions already kept for the same keys, so a 5-minute
     micro-batch does not re-rank two years. When rows leave the raw zone (a delivery
     corrected in place, a full refresh of ingestion) ingestion asks for a full
-    refresh instead (pipelines/defs/dbt/assets.py). -#}
+    refresh instead (pipelines/defs/dbt/assets.py). Built at once or incrementally, it keeps
+    the rows Python's current_versions keeps (tests/dbt/test_current_version_agrees.py). -#}
 {% macro incremental_current_version(table, keys, version=none) %}
 {%- set columns = raw_columns(table) -%}
 with

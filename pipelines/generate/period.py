@@ -20,7 +20,8 @@ from pipelines.generate.promotions import build_calendar
 from pipelines.generate.rand import stream
 from pipelines.generate.scales import Scale
 from pipelines.generate.settlements import expected_sales, settlement_rows, with_ids
-from pipelines.generate.simulate import Simulation
+from pipelines.generate.sim_state import SimState
+from pipelines.generate.simulate import simulate
 from pipelines.generate.writers import write_source
 
 
@@ -34,8 +35,8 @@ def generate_period(
     net, cat = brand.network, brand.catalog
     cal = build_calendar(start, days, stream(seed, "calendar"))
     demand = generate_demand(brand, sc, cal, stream(seed, "demand"))
-    sim = Simulation(brand, demand, sc, days, (start - date(1970, 1, 1)).days, stream(seed, "stock"))
-    result = sim.run(progress.days(days))
+    sim = SimState(brand, demand, sc, days, (start - date(1970, 1, 1)).days, stream(seed, "stock"))
+    result = simulate(sim, progress.days(days))
     progress.step("orders and settlements")
     book, times = build_order_book(brand, demand, result, end)
     is_wh = ~net.is_store

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from pipelines.generate.demand import DAY, HOUR
 from pipelines.generate.forecast import window
 from pipelines.generate.lots import AVAILABLE, QUALITY_HOLD, fefo_pick
-
-if TYPE_CHECKING:
-    from pipelines.generate.simulate import Simulation
+from pipelines.generate.sim_state import SimState
 
 REVIEW_DAYS = 7  # warehouses order from suppliers once a week
 LEAD_DAYS = {"WH-EAST": 8, "WH-SOUTH": 8, "WH-BONDED": 18}
@@ -19,21 +15,7 @@ STORE_REVIEW_EVERY = 3
 ASN_QC_HOLD = 0.05  # share of receipts that wait in quality_hold for incoming inspection
 
 
-def warehouse_bin(rng: np.random.Generator) -> str:
-    zone, aisle, level, slot = rng.choice(list("ABCD")), rng.integers(1, 30), rng.integers(1, 5), rng.integers(1, 40)
-    return f"{zone}{aisle:02d}-{level}-{slot:02d}"
-
-
-def new_lot(sim: Simulation, loc: int, sku: int, prod: int, lot_no: str | None = None, exp: int | None = None) -> int:
-    if lot_no is None:
-        sim.lot_counter += 1
-        lot_no = f"L{np.datetime64(int(prod), 'D').astype(object):%y%m%d}{sim.lot_counter:06d}"
-    exp = prod + int(sim.cat.shelf_life[sku]) if exp is None else exp
-    bin_ = "SHELF-A" if sim.net.is_store[loc] else warehouse_bin(sim.rng)
-    return sim.book.add_lot(loc, sku, lot_no, prod, exp, bin_)
-
-
-def opening_stock(sim: Simulation) -> None:
+def opening_stock(sim: SimState) -> None:
     """Lots on hand at the first midnight: ~5 weeks of demand in warehouses, ~12 days in stores."""
     rng, cat = sim.rng, sim.cat
     target = np.where(sim.net.is_store[:, None], window(sim.cum, 0, 12) * 1.3 + 2, window(sim.cum, 0, 35) * 1.3)
@@ -49,16 +31,16 @@ def opening_stock(sim: Simulation) -> None:
         life = int(cat.shelf_life[sku])
         for q in split[split > 0]:
             age = life - int(rng.integers(45, 150)) if rng.random() < 0.04 else int(rng.integers(30, int(life * 0.45)))
-            lot = new_lot(sim, int(loc), int(sku), sim.start_ordinal - age)
+            lot = sim.new_lot(int(loc), int(sku), sim.start_ordinal - age)
             sim.book.bal[lot, AVAILABLE] += int(q)
             if not sim.net.is_store[loc]:
                 sim.moves.add(0, [lot], AVAILABLE, int(q), "opening", lot)
 
 
-def plan_asns(sim: Simulation, d: int) -> None:
-    """Weekly supplier orders.
+def plan_asns(sim: SimState, d: int) -> None:
+    """Weekly supplier orders: cover lead time + review period (+3 days) of expected demand.
 
-    Each covers lead time + review period (+3 days) of expected demand, in case packs, at least the MOQ.
+    In case packs, at least the MOQ.
     """
     weekday = (sim.start_ordinal + d + 3) % 7  # 1970-01-01 was a Thursday
     if d and weekday != 0:
@@ -98,7 +80,7 @@ def plan_asns(sim: Simulation, d: int) -> None:
                 sim.queue["asn"][int(day)].append(idx[recv // DAY == day])
 
 
-def _add_transfers(sim: Simulation, d: int, src: int, dst: int, skus: np.ndarray, qty: np.ndarray) -> None:
+def _add_transfers(sim: SimState, d: int, src: int, dst: int, skus: np.ndarray, qty: np.ndarray) -> None:
     rng = sim.rng
     n = skus.size
     approved = d * DAY + 10 * HOUR + rng.integers(0, 2 * HOUR, n)
@@ -129,7 +111,7 @@ def _add_transfers(sim: Simulation, d: int, src: int, dst: int, skus: np.ndarray
             sim.queue["tship"][int(day)].append(idx[~cancelled & (ship_day == day)])
 
 
-def plan_transfers(sim: Simulation, d: int, free: np.ndarray) -> None:
+def plan_transfers(sim: SimState, d: int, free: np.ndarray) -> None:
     """Stores are topped up from their DC every few days; DCs rebalance every two weeks."""
     near, far = window(sim.cum, d, 5), window(sim.cum, d, 12)
     sold = ~sim.cat.is_bundle & sim.brand.store_assortment
@@ -156,7 +138,7 @@ def plan_transfers(sim: Simulation, d: int, free: np.ndarray) -> None:
             _add_transfers(sim, d, east, south, skus, q)
 
 
-def ship_transfers(sim: Simulation, d: int) -> None:
+def ship_transfers(sim: SimState, d: int) -> None:
     tr = sim.transfers
     for idx in sim.queue["tcancel"].pop(d, []):
         for i in idx:

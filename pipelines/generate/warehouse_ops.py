@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from pipelines.generate.demand import DAY, HOUR
 from pipelines.generate.lots import AVAILABLE, DEFECTIVE, FROZEN, QUALITY_HOLD
-from pipelines.generate.replenish import new_lot
-
-if TYPE_CHECKING:
-    from pipelines.generate.simulate import Simulation
+from pipelines.generate.sim_state import SimState
 
 NEAR_EXPIRY_DAYS = 60  # lots this close to expiry are frozen (blocked for sale)
 QC_HOLD_PROB = 0.2  # per warehouse and day: one lot goes to quality_hold for inspection
 COUNT_ADJUST_PROB = 0.35  # per warehouse and day: a cycle count finds a difference on one lot
 
 
-def _status_change(sim: Simulation, t: int | np.ndarray, lot: np.ndarray, src: int, dst: int, qty: np.ndarray) -> None:
+def _status_change(sim: SimState, t: int | np.ndarray, lot: np.ndarray, src: int, dst: int, qty: np.ndarray) -> None:
     """Two ledger rows: minus in the old status now, plus in the new one once the day's decrements are done."""
     ref = sim.next_doc(lot.size)
     np.subtract.at(sim.book.bal[:, src], lot, qty)
@@ -26,19 +21,19 @@ def _status_change(sim: Simulation, t: int | np.ndarray, lot: np.ndarray, src: i
     sim.adds.append((t, lot, dst, qty, "status_change", ref))
 
 
-def _take_free(sim: Simulation, free: np.ndarray, lot: np.ndarray, want: np.ndarray) -> np.ndarray:
+def _take_free(sim: SimState, free: np.ndarray, lot: np.ndarray, want: np.ndarray) -> np.ndarray:
     """Cap lot-specific decrements by what is unpromised at each location and SKU (in order)."""
     book = sim.book
     taken = np.zeros_like(want)
-    for i, (lot_i, w) in enumerate(zip(lot, want)):
-        q = int(min(w, book.bal[lot_i, AVAILABLE], free[book.loc[lot_i], book.sku[lot_i]]))
+    for i, (one, w) in enumerate(zip(lot, want)):
+        q = int(min(w, book.bal[one, AVAILABLE], free[book.loc[one], book.sku[one]]))
         if q > 0:
-            free[book.loc[lot_i], book.sku[lot_i]] -= q
+            free[book.loc[one], book.sku[one]] -= q
             taken[i] = q
     return taken
 
 
-def housekeeping(sim: Simulation, d: int, free: np.ndarray) -> None:
+def housekeeping(sim: SimState, d: int, free: np.ndarray) -> None:
     book, rng, n = sim.book, sim.rng, sim.book.n
     t0 = d * DAY
     for lot, src, dst, qty, t in sim.queue["status"].pop(d, []):  # inspections finish
@@ -74,7 +69,7 @@ def housekeeping(sim: Simulation, d: int, free: np.ndarray) -> None:
                 sim.adds.append((t, lot, AVAILABLE, np.array([delta]), "adjustment", sim.next_doc()))
 
 
-def _schedule_inspection(sim: Simulation, day: int, lot: np.ndarray, qty: np.ndarray, pass_rate: float) -> None:
+def _schedule_inspection(sim: SimState, day: int, lot: np.ndarray, qty: np.ndarray, pass_rate: float) -> None:
     if day >= sim.days:
         return
     passed = sim.rng.random(lot.size) < pass_rate
@@ -84,7 +79,7 @@ def _schedule_inspection(sim: Simulation, day: int, lot: np.ndarray, qty: np.nda
             sim.queue["status"][day].append((lot[mask], QUALITY_HOLD, dst, qty[mask], t[mask]))
 
 
-def apply_adds(sim: Simulation, d: int) -> None:
+def apply_adds(sim: SimState, d: int) -> None:
     """Everything that arrives today: status-change targets, count gains, returns, receipts."""
     book, rng = sim.book, sim.rng
     for t, lot, status, qty, doc, ref in sim.adds:
@@ -99,7 +94,7 @@ def apply_adds(sim: Simulation, d: int) -> None:
     for idx in sim.queue["asn"].pop(d, []):
         for i in idx:
             loc, sku, qty, t = asn["loc"][i], asn["sku"][i], asn["qty"][i], asn["received"][i]
-            lot = new_lot(sim, loc, sku, sim.start_ordinal + d - int(rng.integers(7, 60)))
+            lot = sim.new_lot(loc, sku, sim.start_ordinal + d - int(rng.integers(7, 60)))
             status = QUALITY_HOLD if asn["qc"][i] else AVAILABLE
             book.bal[lot, status] += qty
             sim.in_transit[loc, sku] -= qty
@@ -110,13 +105,13 @@ def apply_adds(sim: Simulation, d: int) -> None:
     for idx, lots, qty in sim.queue["trecv"].pop(d, []):
         for i, lot, q in zip(idx, lots, qty):
             dst, sku = tr["dst"][i], tr["sku"][i]
-            new = new_lot(sim, dst, sku, int(book.prod[lot]), book.lot_no[lot], int(book.exp[lot]))
+            new = sim.new_lot(dst, sku, int(book.prod[lot]), book.lot_no[lot], int(book.exp[lot]))
             book.bal[new, AVAILABLE] += q
             sim.in_air[dst, sku] -= q
             sim.moves.add(tr["received"][i], [new], AVAILABLE, q, "transfer_in", i)
 
 
-def snapshot(sim: Simulation, d: int) -> None:
+def snapshot(sim: SimState, d: int) -> None:
     """End-of-day counts: warehouses daily, stores weekly and daily over the last days."""
     book, scale = sim.book, sim.scale
     t = (d + 1) * DAY - 1

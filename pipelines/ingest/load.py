@@ -385,7 +385,11 @@ def held_entry(
 
 
 def current_versions(source: Source, rows: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per key: the highest version, then the latest delivery, then the last row."""
+    """One row per key: the highest version, then the latest delivery, then the last row.
+
+    The same rule as dbt's macro `current_version` (dbt_project/macros/current_version.sql), which
+    staging serves; tests/dbt/test_current_version_agrees.py checks that both keep the same rows.
+    """
     order = ([source.version_column] if source.version_column else []) + ["_delivery_seq", "_row"]
     ranked = rows.sort(order, descending=True, nulls_last=True)
     return ranked.filter(pl.struct(list(source.keys)).is_first_distinct())

@@ -1,5 +1,6 @@
 {#- Order lines with their order's current state, bundle lines exploded into their
-    components: an order for a bundle occupies the components, never the bundle. -#}
+    components (macros/bundles.sql, with components of qty 0 too): an order for a bundle
+    occupies the components, never the bundle. -#}
 with
 
 orders as (
@@ -16,8 +17,7 @@ lines as (
 
 components as (
 
-    select * from {{ ref('stg_bundle_components') }}
-    where bundle_sku <> component_sku
+    {{ bundle_components(with_zero_qty=true) }}
 
 ),
 

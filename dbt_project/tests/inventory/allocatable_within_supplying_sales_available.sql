@@ -1,6 +1,7 @@
 {#- Invariant: a channel's allocatable for a stock SKU never exceeds the sum of the
     sales_available of the locations that supply it (rules with a valid ratio), and a
-    bundle's never exceeds what its components' allocatable can make.
+    bundle's never exceeds what its components' allocatable can make (the bundle rule,
+    macros/bundles.sql).
     Returns the offending channel x SKU rows. -#}
 with
 
@@ -40,23 +41,19 @@ sales as (
 
 ),
 
-components as (
+sales_bundles as (
 
-    select * from {{ ref('stg_bundle_components') }}
-    where bundle_sku <> component_sku and qty > 0
+    select
+        channel_id,
+        sku
+    from sales
+    where is_bundle
 
 ),
 
 bundle_bound as (
 
-    select
-        sales.channel_id,
-        components.bundle_sku as sku,
-        min(floor(sales.allocatable / components.qty)) as component_bound
-    from components
-    inner join sales
-        on components.component_sku = sales.sku
-    group by sales.channel_id, components.bundle_sku
+    {{ bundles_from_components('sales_bundles', 'sales', ['channel_id'], ['allocatable']) }}
 
 ),
 
@@ -82,7 +79,7 @@ violations as (
         sales.channel_id,
         sales.sku,
         sales.allocatable,
-        coalesce(bundle_bound.component_bound, 0) as bound
+        coalesce(bundle_bound.allocatable, 0) as bound
     from sales
     left join bundle_bound
         on
@@ -90,7 +87,7 @@ violations as (
             and sales.sku = bundle_bound.sku
     where
         sales.is_bundle
-        and sales.allocatable > coalesce(bundle_bound.component_bound, 0)
+        and sales.allocatable > coalesce(bundle_bound.allocatable, 0)
 
 )
 

@@ -2,8 +2,9 @@
     allocatable       = sum over supplying locations of floor(r x sales_available)
     available_to_sell = max(0, allocatable + P + V - unpaid_held - pending_allocation - R)
     Every channel gets a row for every SKU in the product master, 0 where nothing is
-    sellable. A bundle's allocatable and available_to_sell are the min over its
-    components of floor(component value / qty per bundle), plus the bundle's own
+    sellable. A bundle's allocatable and available_to_sell are what its components
+    make by the bundle rule (macros/bundles.sql): min over its components of
+    floor(component value / qty per bundle); available_to_sell adds the bundle's own
     presale and virtual, less its own reserve. -#}
 with
 
@@ -27,8 +28,7 @@ products as (
 
 components as (
 
-    select * from {{ ref('stg_bundle_components') }}
-    where bundle_sku <> component_sku and qty > 0
+    {{ bundle_components() }}
 
 ),
 
@@ -95,23 +95,22 @@ stock_sku_ats as (
 
 ),
 
-bundle_from_components as (
+bundle_grid as (
 
     select
-        grid.channel_id,
-        grid.sku,
-        min(floor(coalesce(component_ats.allocatable, 0) / components.qty)) as allocatable,
-        min(floor(coalesce(component_ats.available_to_sell, 0) / components.qty)) as component_available,
-        min(coalesce(component_ats.supplying_locations, 0)) as supplying_locations
+        channel_id,
+        sku
     from grid
-    inner join components
-        on grid.sku = components.bundle_sku
-    left join stock_sku_ats as component_ats
-        on
-            grid.channel_id = component_ats.channel_id
-            and components.component_sku = component_ats.sku
-    where grid.is_bundle
-    group by grid.channel_id, grid.sku
+    where is_bundle
+
+),
+
+bundle_from_components as (
+
+    {{ bundles_from_components(
+        'bundle_grid', 'stock_sku_ats', ['channel_id'], ['allocatable', 'available_to_sell'],
+        counts=['supplying_locations']
+    ) }}
 
 ),
 
@@ -128,7 +127,7 @@ bundles as (
         0 as pending_allocation,
         coalesce(claims.reserved, 0) as reserved,
         cast(greatest(
-            bundle_from_components.component_available
+            bundle_from_components.available_to_sell
             + coalesce(claims.presale, 0) + coalesce(claims.virtual, 0) - coalesce(claims.reserved, 0),
             0
         ) as bigint) as available_to_sell

@@ -1,6 +1,7 @@
 {#- Scheduling layer: location x SKU. Stock SKUs come from int_location_sku_stock;
-    a bundle's row is derived from its components at the same location:
-    min over components of floor(component quantity / qty per bundle), for on_hand,
+    a bundle has a row at every location holding one of its components, derived from
+    its components at that location by the bundle rule (macros/bundles.sql): min over
+    components of floor(component quantity / qty per bundle), for on_hand,
     physical_available and sales_available. Claims are held by the components, so
     a bundle row's claim columns are 0. -#}
 with
@@ -25,16 +26,15 @@ stock as (
 
 components as (
 
-    select * from {{ ref('stg_bundle_components') }}
-    where bundle_sku <> component_sku and qty > 0
+    {{ bundle_components() }}
 
 ),
 
 bundle_locations as (
 
     select distinct
-        components.bundle_sku,
-        stock.location_id
+        stock.location_id,
+        components.bundle_sku as sku
     from components
     inner join stock
         on components.component_sku = stock.sku
@@ -43,20 +43,9 @@ bundle_locations as (
 
 bundle_rows as (
 
-    select
-        bundle_locations.location_id,
-        bundle_locations.bundle_sku as sku,
-        min(floor(coalesce(stock.on_hand, 0) / components.qty)) as on_hand,
-        min(floor(coalesce(stock.physical_available, 0) / components.qty)) as physical_available,
-        min(floor(coalesce(stock.sales_available, 0) / components.qty)) as sales_available
-    from bundle_locations
-    inner join components
-        on bundle_locations.bundle_sku = components.bundle_sku
-    left join stock
-        on
-            bundle_locations.location_id = stock.location_id
-            and components.component_sku = stock.sku
-    group by bundle_locations.location_id, bundle_locations.bundle_sku
+    {{ bundles_from_components(
+        'bundle_locations', 'stock', ['location_id'], ['on_hand', 'physical_available', 'sales_available']
+    ) }}
 
 ),
 
