@@ -48,14 +48,14 @@ build as (
         {{ column }},
         {%- endif %}
         {% endfor -%}
-                cast(                double) as fx_rate,
-                cast(nul                e) as fx_rate_date,
+                cast(null as double) as fx_rate,
+                cast(null as date) as fx_rate_date,
                 cast(null as {{ dbt.type_string() }}) as fx_rate_source,
                 coalesce(currency, '') <> 'units'
                 and (amount_at_stake_cny is null or {{ copied_1_to_1 }}) as fx_rate_missing
             from {{ this }}
         {%- else -%}
-            select * from     {{ this }}
+            select * from {{ this }}
         {%- endif %}
 
     ),
