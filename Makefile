@@ -3,6 +3,7 @@
 #   make test       the whole test suite
 #   make dev        Dagster UI + daemon on http://127.0.0.1:3000
 #   make dashboard  Streamlit dashboards on http://127.0.0.1:8501
+#   make docs       dbt docs of the warehouse (every mart and column) on http://127.0.0.1:8080
 #   make lint       ruff (check and format), sqlfluff (DuckDB) and the import contracts
 
 PYTHON ?= python3
@@ -19,7 +20,7 @@ export UV_PYTHON_DOWNLOADS := never
 # dagster-dbt finds dbt on PATH (e.g. when `dagster dev` re-parses the project)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install prepare demo generate run test test-fast lint lint-fix dev dashboard clean bench-ingest bench-fulfillment bench-memory
+.PHONY: install prepare demo generate run test test-fast lint lint-fix dev dashboard docs clean bench-ingest bench-fulfillment bench-memory
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -72,6 +73,10 @@ dev: prepare
 
 dashboard: install
 	$(BIN)/streamlit run app_streamlit/app.py --server.address 127.0.0.1 --server.port 8501 --server.headless true --browser.gatherUsageStats false
+
+# what each mart and column means, its type, tests and lineage (needs a built warehouse)
+docs: install
+	$(BIN)/omnistock docs
 
 clean:
 	rm -rf $(VENV) $(TOOLS) dbt_project/target dbt_project/logs

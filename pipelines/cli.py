@@ -114,6 +114,37 @@ def summary(data_dir: DataDirOption = None) -> None:
     print_summary(data_dir)
 
 
+@app.command()
+def docs(
+    data_dir: DataDirOption = None,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 to serve the docs on.")] = 8080,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the docs after generating them.")] = True,
+) -> None:
+    """Generate dbt's documentation of the warehouse (every mart, column, test and lineage) and serve it on 127.0.0.1.
+
+    The site is written to <data>/dbt_docs/site/ (static_index.html there opens without a server)."""
+    from pipelines.dbt_docs import docs_server, generate_docs
+    from pipelines.settings import export_environment
+
+    where = export_environment(data_dir)
+    try:
+        site = generate_docs(where)
+    except (FileNotFoundError, RuntimeError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(code=1) from exc
+    typer.echo(f"dbt docs written to {site} (one file: {site / 'static_index.html'})")
+    if not serve:
+        return
+    server = docs_server(site, port)
+    typer.echo(f"Serving on http://{server.server_address[0]}:{server.server_address[1]}/ (Ctrl+C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 @app.command("accept-delivery")
 def accept_delivery(
     file: Annotated[

@@ -26,11 +26,12 @@ from pipelines.warehouse import WAREHOUSE_POOL
 
 
 class OmnistockTranslator(DagsterDbtTranslator):
-    """Keys are <schema>/<model> (e.g. marts/inventory_sales_layer); sources are raw/<table>."""
+    """Keys are <schema>/<model> (e.g. marts/inventory_sales_layer); sources are <source>/<table> (raw/orders),
+    or the key their meta.dagster.asset_key names (a marts table written by a Python asset of another key)."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+            return super().get_asset_key(dbt_resource_props)  # [source_name, table] unless meta names a key
         schema = dbt_resource_props["config"].get("schema") or "main"
         return dg.AssetKey([schema, dbt_resource_props["name"]])
 
