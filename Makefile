@@ -32,10 +32,11 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed
 
-# dagster-dbt reads the dbt manifest when the definitions load
+# dagster-dbt reads the dbt manifest when the definitions load: parse the project with its preparer
+# (pipelines/dbt_project.py; the runner and the tests call the same preparer, prepare_dbt_project())
 prepare: install
 	@mkdir -p $(OMNISTOCK_DATA_DIR)/warehouse $(OMNISTOCK_DAGSTER_STORAGE)
-	$(BIN)/dbt parse --quiet --project-dir $(CURDIR)/dbt_project --profiles-dir $(CURDIR)/dbt_project
+	$(BIN)/dagster-dbt project prepare-and-package --file pipelines/dbt_project.py
 
 generate: install
 	$(BIN)/omnistock generate --scale default

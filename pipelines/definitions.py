@@ -1,7 +1,8 @@
 """The Dagster code location: one Definitions merged from one package per domain.
 
 Nothing else belongs here. dagster-dbt reads dbt_project/target/manifest.json when
-this loads: `make prepare` (or `omnistock run`) runs `dbt parse` first.
+this loads: `make prepare`, `omnistock run` and the tests parse it first, all with
+`prepare_dbt_project()` (pipelines/dbt_project.py). What may import what: docs/architecture.md.
 """
 
 import dagster as dg

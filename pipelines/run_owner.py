@@ -36,7 +36,7 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.storage.dagster_run import ACTIVE_RUN_STATUSES
 
-from pipelines.defs.ops.jobs import WAREHOUSE_WRITER_TAG as WRITER_TAG
+from pipelines.defs.shared.tags import WAREHOUSE_WRITER_TAG as WRITER_TAG
 from pipelines.warehouse import WAREHOUSE_POOL
 
 PID_TAG = "omnistock/pid"

@@ -1,8 +1,9 @@
 """Materialize every asset once, in process, against a real Dagster instance.
 
 This is what `omnistock run` and `make demo` call: set the environment for the data
-folder, parse the dbt project (dagster-dbt needs the manifest before definitions load),
-then run the `materialize_everything` job, recorded in <data>/dagster like any run.
+folder, prepare the dbt project (`prepare_dbt_project()`, pipelines/dbt_project.py: dagster-dbt
+needs the manifest before definitions load), then run the `materialize_everything` job,
+recorded in <data>/dagster like any run.
 
 Before the run starts, runs left unfinished by a killed `omnistock run` are marked failed and
 their pool slots freed, and a live run that builds the warehouse is waited for, saying so on
@@ -13,14 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.settings import DBT_PROJECT_DIR, Paths, export_environment
+from pipelines.dbt_project import prepare_dbt_project
+from pipelines.settings import Paths, export_environment
 
 
 @dataclass
@@ -44,52 +42,6 @@ class RunOutcome:
         return "\n".join(lines)
 
 
-# What `dbt parse` leaves in dbt_project/target that others read: the manifest (Dagster's
-# definitions) and the partial-parse state (copied into each build's own target folder).
-PARSE_OUTPUTS = ("manifest.json", "semantic_manifest.json", "partial_parse.msgpack")
-
-
-def parse_dbt_project() -> None:
-    """Write dbt_project/target/manifest.json; needs OMNISTOCK_DATA_DIR set.
-
-    dbt rewrites the manifest in place, and a process that loads definitions meanwhile (a second
-    `omnistock run`, a daemon run, a test) read half a file ("JSONDecodeError: unexpected content
-    after document"). So dbt parses into a folder of its own, and each output then replaces the
-    shared one in a single rename."""
-    from pipelines.defs.dbt.resources import tied_dbt_executable
-
-    dbt = tied_dbt_executable()  # a killed `omnistock run` takes its dbt with it
-    target = DBT_PROJECT_DIR / "target"
-    target.mkdir(exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".parse-", dir=target))  # same file system: os.replace is atomic
-    try:
-        if (target / "partial_parse.msgpack").exists():  # keep parsing incremental
-            shutil.copy2(target / "partial_parse.msgpack", scratch / "partial_parse.msgpack")
-        done = subprocess.run(
-            [
-                dbt,
-                "parse",
-                "--quiet",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(scratch),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"dbt parse failed:\n{done.stdout}\n{done.stderr}")
-        for name in PARSE_OUTPUTS:
-            if (scratch / name).exists():
-                os.replace(scratch / name, target / name)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
 def materialize_everything(
     data_dir: Path | None = None, verbose: bool = False, full_refresh: bool = False
 ) -> RunOutcome:
@@ -97,7 +49,7 @@ def materialize_everything(
 
     `full_refresh` makes ingestion forget what it ingested and read the landing zone again."""
     where = export_environment(data_dir)
-    parse_dbt_project()
+    prepare_dbt_project()
 
     import dagster as dg
     from dagster._core.utils import make_new_run_id
@@ -145,7 +97,11 @@ def _record_run_alert(
     """What the run-failure sensors do under the daemon, for a run executed here: a failed run opens
     (or counts) the `run_failure` alert of the job, unless only blocking quality checks failed (they
     raised their own alerts); a successful run resolves it."""
-    from pipelines.defs.quality.sensors import failed_only_on_quality_checks, has_open_run_failure, run_failure_outcome
+    from pipelines.defs.shared.run_failures import (
+        failed_only_on_quality_checks,
+        has_open_run_failure,
+        run_failure_outcome,
+    )
     from pipelines.quality.store import record_outcomes
 
     log = logging.getLogger("omnistock.runner")

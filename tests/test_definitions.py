@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import dagster as dg
 
 from pipelines.contract import SOURCES
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.dbt_project import prepare_dbt_project
 
 
 def test_definitions_load_with_every_asset() -> None:
-    subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        check=True,
-    )
+    prepare_dbt_project()
     from pipelines.definitions import defs
 
     graph = defs.resolve_asset_graph()

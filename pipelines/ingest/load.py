@@ -395,6 +395,20 @@ def current_versions(source: Source, rows: pl.LazyFrame) -> pl.LazyFrame:
     return ranked.filter(pl.struct(list(source.keys)).is_first_distinct())
 
 
+def known_values(source: Source, raw_root: Path) -> dict[str, pl.Series]:
+    """Current master keys that referencing columns must match; a master source with no rows checks nothing."""
+    known: dict[str, pl.Series] = {}
+    for column, target in source.references.items():
+        master_name, master_column = target.split(".")
+        zone = RawZone(raw_root, SOURCES[master_name])
+        if not zone.folder.is_dir():
+            continue
+        values = current_versions(zone.source, zone.scan()).select(master_column).unique().collect().to_series()
+        if values.len():
+            known[column] = values
+    return known
+
+
 def _with_current_counts(log: pl.DataFrame, zone: RawZone) -> tuple[pl.DataFrame, int]:
     """rows_loaded: the delivery's rows that are current; rows_replaced: its valid rows that are not."""
     source = zone.source

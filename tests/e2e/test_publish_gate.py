@@ -53,14 +53,14 @@ def test_clean_data_is_cleared_for_publishing(built: Path) -> None:
 
 
 def test_an_open_critical_alert_blocks_the_gate_run_alone(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.dbt_project import prepare_dbt_project
     from pipelines.quality.store import record_outcomes
-    from pipelines.runner import parse_dbt_project
     from pipelines.settings import export_environment
 
     monkeypatch.setenv("OMNISTOCK_DATA_DIR", str(built))
     monkeypatch.setenv("OMNISTOCK_DAGSTER_STORAGE", str(built / "dagster"))
     export_environment(built)
-    parse_dbt_project()
+    prepare_dbt_project()
     before = query(built, "select max(cleared_at) from marts.publishable_sales_layer")
     record_outcomes(
         [CheckOutcome("contract", "marts/inventory_sales_layer", False, Severity.CRITICAL, "injected")],

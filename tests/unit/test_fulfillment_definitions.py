@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import dagster as dg
 
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.dbt_project import prepare_dbt_project
 from pipelines.warehouse import WAREHOUSE_POOL
 
 FULFILLMENT_KEYS = {
@@ -22,18 +18,7 @@ FULFILLMENT_KEYS = {
 
 
 def test_fulfillment_assets_depend_on_existing_dbt_models() -> None:
-    subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        check=True,
-    )
+    prepare_dbt_project()
     from pipelines.definitions import defs
     from pipelines.defs.fulfillment.assets import fulfillment_assets
 

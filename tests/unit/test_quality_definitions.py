@@ -5,11 +5,11 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.contract import SOURCES
-from pipelines.runner import parse_dbt_project
+from pipelines.dbt_project import prepare_dbt_project
 
 
 def _defs() -> dg.Definitions:
-    parse_dbt_project()
+    prepare_dbt_project()
     from pipelines.definitions import defs
 
     return defs

@@ -133,7 +133,8 @@ def test_each_held_redelivery_is_a_critical_alert_naming_its_file() -> None:
 def test_the_deliveries_check_is_wired_before_publishing() -> None:
     import dagster as dg
 
-    from pipelines.defs.quality.checks import DELIVERY_SPECS, GATED_ASSETS, delivery_checks
+    from pipelines.defs.quality.checks import delivery_checks
+    from pipelines.defs.shared.checks import DELIVERY_SPECS, GATED_ASSETS
 
     keys = {spec.key for spec in delivery_checks.check_specs}
     assert dg.AssetCheckKey(dg.AssetKey(["staging", "stg_settlements"]), "deliveries") in keys

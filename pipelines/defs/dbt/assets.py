@@ -12,35 +12,16 @@ default, a new folder under dbt_project/target per run, grows without end on a s
 """
 
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.defs.dbt.resources import dbt_project
+from pipelines.defs.shared.keys import translator
 from pipelines.ingest.raw_zone import REBUILD_MARKER
 from pipelines.settings import paths
 from pipelines.warehouse import WAREHOUSE_POOL
-
-
-class OmnistockTranslator(DagsterDbtTranslator):
-    """Keys are <schema>/<model> (e.g. marts/inventory_sales_layer); sources are <source>/<table> (raw/orders),
-    or the key their meta.dagster.asset_key names (a marts table written by a Python asset of another key)."""
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
-            return super().get_asset_key(dbt_resource_props)  # [source_name, table] unless meta names a key
-        schema = dbt_resource_props["config"].get("schema") or "main"
-        return dg.AssetKey([schema, dbt_resource_props["name"]])
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return "warehouse"
-
-
-translator = OmnistockTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
-
 
 DBT_RUNS_KEPT = 10
 

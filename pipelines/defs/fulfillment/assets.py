@@ -22,6 +22,7 @@ from pipelines.defs.fulfillment.load import (
     select_open_orders,
     select_replay_orders,
 )
+from pipelines.defs.shared.keys import dbt_key, table_key
 from pipelines.fulfillment.documents import (
     CANCELLED_STATUSES,
     fulfillment_kpis,
@@ -37,8 +38,8 @@ from pipelines.settings import paths
 from pipelines.warehouse import WAREHOUSE_POOL, connect, read_frame, replace_table
 
 GROUP = "fulfillment"
-PLAN = dg.AssetKey(["marts", "fulfillment_plan"])
-REPLAY_PLAN = dg.AssetKey(["marts", "fulfillment_replay_plan"])
+PLAN = table_key("marts", "fulfillment_plan")
+REPLAY_PLAN = table_key("marts", "fulfillment_replay_plan")
 
 
 class PlanningConfig(dg.Config):
@@ -114,7 +115,7 @@ def fulfillment_replay_plan(context: dg.AssetExecutionContext, config: ReplayCon
 
 
 @dg.asset(
-    key=dg.AssetKey(["marts", "wms_outbound_documents"]),
+    key=table_key("marts", "wms_outbound_documents"),
     deps=[PLAN],
     group_name=GROUP,
     pool=WAREHOUSE_POOL,
@@ -132,8 +133,8 @@ def wms_outbound_documents() -> dg.MaterializeResult:
 
 
 @dg.asset(
-    key=dg.AssetKey(["marts", "wms_inbound_documents"]),
-    deps=[dg.AssetKey(["staging", "stg_inbound_asn"]), dg.AssetKey(["staging", "stg_transfers"])],
+    key=table_key("marts", "wms_inbound_documents"),
+    deps=[dbt_key("stg_inbound_asn"), dbt_key("stg_transfers")],
     group_name=GROUP,
     pool=WAREHOUSE_POOL,
     kinds={"python", "duckdb"},
@@ -154,12 +155,12 @@ def wms_inbound_documents() -> dg.MaterializeResult:
 
 
 @dg.asset(
-    key=dg.AssetKey(["marts", "interception_list"]),
+    key=table_key("marts", "interception_list"),
     deps=[
-        dg.AssetKey(["staging", "stg_orders"]),
-        dg.AssetKey(["intermediate", "int_order_lines_exploded"]),
-        dg.AssetKey(["staging", "stg_wms_movements"]),
-        dg.AssetKey(["marts", "inventory_scheduling_layer"]),
+        dbt_key("stg_orders"),
+        dbt_key("int_order_lines_exploded"),
+        dbt_key("stg_wms_movements"),
+        dbt_key("inventory_scheduling_layer"),
     ],
     group_name=GROUP,
     pool=WAREHOUSE_POOL,
@@ -188,7 +189,7 @@ def interception_list_asset() -> dg.MaterializeResult:
 
 
 @dg.asset(
-    key=dg.AssetKey(["marts", "fulfillment_kpis"]),
+    key=table_key("marts", "fulfillment_kpis"),
     deps=[PLAN, REPLAY_PLAN],
     group_name=GROUP,
     pool=WAREHOUSE_POOL,

@@ -9,28 +9,28 @@ peak day of 20 M orders the whole history read into Polars took several GiB.
 
 from datetime import datetime, timedelta
 
-import dagster as dg
 import duckdb
 import polars as pl
 
+from pipelines.defs.shared.keys import dbt_key
 from pipelines.fulfillment.planning import PlanningInputs, PlanScope
 from pipelines.fulfillment.replay import ROUTED_STATUSES, UNPLACED_STATUSES
 from pipelines.warehouse import read_frame
 
-# dbt models the planning reads (asset keys are <schema>/<model>)
+# dbt models the planning reads
 PLANNING_DEPS = [
-    dg.AssetKey(["staging", "stg_orders"]),
-    dg.AssetKey(["staging", "stg_order_lines"]),
-    dg.AssetKey(["intermediate", "int_order_lines_exploded"]),
-    dg.AssetKey(["staging", "stg_products"]),
-    dg.AssetKey(["staging", "stg_bundle_components"]),
-    dg.AssetKey(["staging", "stg_locations"]),
-    dg.AssetKey(["staging", "stg_location_coverage"]),
-    dg.AssetKey(["staging", "stg_channels"]),
-    dg.AssetKey(["staging", "stg_wms_movements"]),
-    dg.AssetKey(["marts", "inventory_warehouse_layer"]),
-    dg.AssetKey(["marts", "inventory_scheduling_layer"]),
-    dg.AssetKey(["intermediate", "int_as_of"]),
+    dbt_key("stg_orders"),
+    dbt_key("stg_order_lines"),
+    dbt_key("int_order_lines_exploded"),
+    dbt_key("stg_products"),
+    dbt_key("stg_bundle_components"),
+    dbt_key("stg_locations"),
+    dbt_key("stg_location_coverage"),
+    dbt_key("stg_channels"),
+    dbt_key("stg_wms_movements"),
+    dbt_key("inventory_warehouse_layer"),
+    dbt_key("inventory_scheduling_layer"),
+    dbt_key("int_as_of"),
 ]
 
 # the same orders as planning.open_orders()

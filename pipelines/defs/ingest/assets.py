@@ -16,9 +16,10 @@ import dagster as dg
 import polars as pl
 
 from pipelines.contract import MASTER_SOURCES, SOURCES, Source
+from pipelines.defs.shared.keys import raw_key
 from pipelines.ingest.discover import LANDING_LOG, landing_log, landing_report, source_deliveries
-from pipelines.ingest.load import current_versions, ingest_source
-from pipelines.ingest.raw_zone import MANIFEST_SCHEMA, RawZone
+from pipelines.ingest.load import ingest_source, known_values
+from pipelines.ingest.raw_zone import MANIFEST_SCHEMA
 from pipelines.settings import paths
 
 
@@ -26,11 +27,7 @@ class IngestConfig(dg.Config):
     full_refresh: bool = False  # forget what was ingested and read every landing file again
 
 
-def raw_key(source_name: str) -> dg.AssetKey:
-    return dg.AssetKey(["raw", source_name])
-
-
-LANDING_SCAN_KEY = dg.AssetKey(["raw", "_landing_scan"])
+LANDING_SCAN_KEY = raw_key("_landing_scan")
 _LISTED = 50  # files named in the materialization's metadata (all are in ops.ingestion_log)
 
 
@@ -69,20 +66,6 @@ def landing_scan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     )
 
 
-def known_values(source: Source) -> dict[str, pl.Series]:
-    """Current master keys that referencing columns must match; a master source with no rows checks nothing."""
-    known: dict[str, pl.Series] = {}
-    for column, target in source.references.items():
-        master_name, master_column = target.split(".")
-        zone = RawZone(paths().raw, SOURCES[master_name])
-        if not zone.folder.is_dir():
-            continue
-        values = current_versions(zone.source, zone.scan()).select(master_column).unique().collect().to_series()
-        if values.len():
-            known[column] = values
-    return known
-
-
 def _upstream(source: Source) -> list[dg.AssetKey]:
     masters = {target.split(".")[0] for target in (*source.references.values(), *source.parents.values())}
     return [raw_key(m) for m in sorted(masters) if m != source.name]
@@ -104,7 +87,7 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
             source_deliveries(where, source.name),
             where.raw,
             datetime.now(),
-            known_values(source),
+            known_values(source, where.raw),
             full_refresh=config.full_refresh,
         )
         for row in report.problems.iter_rows(named=True):

@@ -2,9 +2,7 @@
 
 import dagster as dg
 
-# Runs that build the warehouse: one at a time (dagster.yaml for daemon runs; `omnistock run`
-# waits for them itself, pipelines/run_owner.py).
-WAREHOUSE_WRITER_TAG = "omnistock/duckdb_writer"
+from pipelines.defs.shared.tags import WAREHOUSE_WRITER_TAG
 
 everything_job = dg.define_asset_job(
     "materialize_everything",

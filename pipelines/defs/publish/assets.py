@@ -12,7 +12,8 @@ from datetime import datetime
 import dagster as dg
 import polars as pl
 
-from pipelines.defs.quality.checks import GATED_ASSETS, mart_key
+from pipelines.defs.shared.checks import GATED_ASSETS
+from pipelines.defs.shared.keys import dbt_key
 from pipelines.quality.alerts import open_blocking_alerts
 from pipelines.quality.gate import clear_for_publishing
 from pipelines.quality.store import read_alerts
@@ -22,7 +23,7 @@ from pipelines.warehouse import WAREHOUSE_POOL, connect, read_frame, replace_tab
 @dg.asset(
     key=dg.AssetKey(["publish", "sales_layer_ready"]),
     group_name="publish",
-    deps=sorted({mart_key("inventory_sales_layer"), *GATED_ASSETS}, key=lambda k: k.to_user_string()),
+    deps=sorted({dbt_key("inventory_sales_layer"), *GATED_ASSETS}, key=lambda k: k.to_user_string()),
     pool=WAREHOUSE_POOL,
     kinds={"duckdb"},
     description="Quantities cleared for publishing to each channel (never more than available_to_sell), written to "

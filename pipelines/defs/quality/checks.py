@@ -17,8 +17,10 @@ import dagster as dg
 import polars as pl
 
 from pipelines.contract import SOURCES
-from pipelines.defs.ingest.assets import known_values, raw_key
 from pipelines.defs.quality import readers
+from pipelines.defs.shared.checks import DELIVERY_SPECS, MARTS, WAREHOUSE_SPECS, staging_key
+from pipelines.defs.shared.keys import dbt_key, raw_key
+from pipelines.ingest.load import known_values
 from pipelines.quality.alerts import CheckOutcome
 from pipelines.quality.config import load_config, resolve_now
 from pipelines.quality.freshness import assess_freshness
@@ -28,64 +30,6 @@ from pipelines.quality.suites import mart_suites, raw_source_suite
 from pipelines.quality.volume import detect_volume_anomalies
 from pipelines.settings import paths
 from pipelines.warehouse import WAREHOUSE_POOL, connect
-
-MARTS = ("inventory_warehouse_layer", "inventory_scheduling_layer", "inventory_sales_layer")
-FRESHNESS_SOURCES = tuple(name for name, source in SOURCES.items() if source.event_time)
-
-
-def staging_key(source: str) -> dg.AssetKey:
-    return dg.AssetKey(["staging", f"stg_{source}"])
-
-
-def mart_key(mart: str) -> dg.AssetKey:
-    return dg.AssetKey(["marts", mart])
-
-
-WAREHOUSE_SPECS = [
-    *(
-        dg.AssetCheckSpec(
-            "freshness",
-            asset=staging_key(name),
-            blocking=True,
-            description=(
-                f"The latest {name} event is no older than its cadence allows (pipelines/quality/cadences.yml)."
-            ),
-        )
-        for name in FRESHNESS_SOURCES
-    ),
-    dg.AssetCheckSpec(
-        "order_volume",
-        asset=staging_key("orders"),
-        blocking=True,
-        description="Orders per channel in the last hours against the same hours of earlier weeks (median, MAD); "
-        "a silent channel is critical.",
-    ),
-    *(
-        dg.AssetCheckSpec(
-            "contract",
-            asset=mart_key(mart),
-            blocking=True,
-            description=f"Great Expectations suite marts.{mart}: columns, keys, non-negative stock, invariants, "
-            "references, row count.",
-        )
-        for mart in MARTS
-    ),
-]
-# A held re-delivery or an expected source left empty (pipelines/quality/deliveries.py), per source, after dbt.
-DELIVERY_SPECS = [
-    dg.AssetCheckSpec(
-        "deliveries",
-        asset=staging_key(name),
-        blocking=True,
-        description=f"No {name} re-delivery is held back (a loaded file that came back unreadable, empty or much "
-        "smaller), and the source is not empty while it is expected (cadences.yml expected_sources).",
-    )
-    for name in SOURCES
-]
-# Everything a warehouse check guards: publishing waits for (and is blocked by) these checks.
-GATED_ASSETS = sorted(
-    {spec.asset_key for spec in [*WAREHOUSE_SPECS, *DELIVERY_SPECS]}, key=lambda k: k.to_user_string()
-)
 
 
 def _dagster_severity(severity: Severity) -> dg.AssetCheckSeverity:
@@ -134,7 +78,7 @@ def build_raw_contract_check(name: str) -> dg.AssetChecksDefinition:
 
         where = paths()
         config = load_config(where.data_dir)
-        references = {column: values.to_list() for column, values in known_values(source).items()}
+        references = {column: values.to_list() for column, values in known_values(source, where.raw).items()}
         suite = raw_source_suite(source, references, config.min_rows.get(name, 0))
         # a large raw zone is validated in chunks of whole deliveries (memory holds one chunk at a time)
         rows, chunks = readers.raw_chunks(source, suite.columns, config.raw_lookback_days, CHUNK_ROWS, suite.unique_key)
@@ -217,7 +161,7 @@ def warehouse_quality_checks(context: dg.AssetCheckExecutionContext):
         )
         batches = []
         for mart in MARTS:
-            key = dg.AssetCheckKey(mart_key(mart), "contract")
+            key = dg.AssetCheckKey(dbt_key(mart), "contract")
             if key in selected:
                 frame = readers.mart_frame(con, mart)
                 if frame is None:

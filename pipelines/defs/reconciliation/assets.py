@@ -6,11 +6,12 @@ DuckDB file while dbt (the single writer) holds it.
 
 import dagster as dg
 
+from pipelines.defs.shared.keys import dbt_key
 from pipelines.reconciliation.erp_export import ERP_JOURNAL_SQL, write_erp_export
 from pipelines.settings import paths
 from pipelines.warehouse import WAREHOUSE_POOL, connect, read_frame
 
-ERP_JOURNAL_MODEL = dg.AssetKey(["marts", "erp_journal"])
+ERP_JOURNAL_MODEL = dbt_key("erp_journal")
 
 
 @dg.asset(

@@ -8,7 +8,7 @@ the real dbt: same pid, and the setting survives the exec. Without it a run kill
 SIGKILL (the OOM killer, `kill -9`) left its `dbt build` writing the warehouse as an orphan.
 dbt installs no SIGTERM handler, so it stops at once. Elsewhere it only execs dbt.
 
-The real dbt is $OMNISTOCK_DBT_EXECUTABLE (set by pipelines/defs/dbt/resources.py), else
+The real dbt is $OMNISTOCK_DBT_EXECUTABLE (set by pipelines/dbt_project.py), else
 `dbt` on PATH. Standard library only: whichever python3 the shebang finds can run it.
 """
 
