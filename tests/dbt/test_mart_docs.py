@@ -28,9 +28,9 @@ PYTHON_WRITTEN = {
 
 @pytest.fixture(scope="module")
 def manifest() -> dict:
-    from pipelines.runner import parse_dbt_project
+    from pipelines.dbt_project import prepare_dbt_project
 
-    parse_dbt_project()
+    prepare_dbt_project()
     return json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
 
 
