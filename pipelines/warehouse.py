@@ -95,21 +95,30 @@ def open_reader(data: Path | None = None, *, live: bool = False) -> duckdb.DuckD
     path = where.warehouse if live else published_path(data)
     if not path.exists():
         raise NoWarehouse(_missing(path, where, live))
+    # A fresh in-memory database that attaches the file, not `duckdb.connect(path)`: within one process
+    # DuckDB shares one database per path among its open connections, so a reader opened while another
+    # is open would get the copy that one opened (and its locked settings) instead of the newest.
+    con = duckdb.connect(":memory:", config={"temp_directory": f"{path}.tmp"})  # where connect(path) spills
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con.execute(f"attach '{_quoted(path)}' as {_identifier(path.stem)} (read_only)")
+        con.execute(f"use {path.stem}")
+        lock_down(con, where.raw)
     except duckdb.IOException as error:
+        con.close()
         if live and "lock" in str(error).lower():
             raise WarehouseBusy(
                 f"{path} is being written by a build ({str(error).splitlines()[0]}). "
                 "Read the last published build instead (leave out --live), or wait for the build to end."
             ) from error
         raise
-    try:
-        lock_down(con, where.raw)
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
 
 
 def _missing(path: Path, where: Paths, live: bool) -> str:
