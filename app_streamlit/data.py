@@ -1,16 +1,16 @@
 """The dashboards' one data-access module: read-only queries against the DuckDB warehouse.
 
-Every query takes the warehouse path as its first argument (so the caches are keyed by
-it) and binds every user-supplied value as a parameter; nothing the user types is ever
+Every query takes the data folder as its first argument (so the caches are keyed by it)
+and binds every user-supplied value as a parameter; nothing the user types is ever
 formatted into SQL.
 
-Connections. DuckDB allows one writer per file, and a process that holds the file open
-(even read-only) keeps the writer out: `omnistock run` and the Dagster schedule could not
-rebuild the warehouse while a dashboard kept a connection open. So the cached resource
-is a small `Warehouse` handle, and each query opens a read-only connection for as long
-as it runs. Results are cached for a minute (`st.cache_data(ttl=60)`), so a dashboard
-touches the file at most once a minute per query. While dbt is rebuilding, the file
-is locked; the pages then say so instead of crashing (`WarehouseBusy`).
+Connections. The dashboards read the copy of the warehouse the last successful build
+published (`<data>/warehouse/published/omnistock.duckdb`, pipelines/warehouse.py), never
+the file a build writes: DuckDB lets no other process open a file that one is writing, so
+reading the live file would fail during every build (and hold builds out while a page reads
+it). Each query opens a read-only, locked-down connection for as long as it runs, so a
+page reads the newest copy once it is published; results are cached for a minute
+(`st.cache_data(ttl=60)`), so a new build shows at most a minute after it is published.
 """
 
 from __future__ import annotations
@@ -20,65 +20,61 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
-from pipelines.query import open_read_only
-from pipelines.settings import paths
+from pipelines.settings import data_dir
+from pipelines.warehouse import open_reader, published_path
 
 MISSING_WAREHOUSE = (
-    "No warehouse yet at `{path}`. Build it first: `make demo` (generate a brand and build "
-    "everything), or `omnistock run` if the landing zone already holds files."
+    "No published warehouse yet at `{path}`: the dashboards read the copy each successful build publishes. "
+    "Build it first: `make demo` (generate a brand and build everything), or `omnistock run` if the landing "
+    "zone already holds files."
 )
-BUSY_WAREHOUSE = "The warehouse is being rebuilt right now (`{error}`). Reload the page in a moment."
 
 
-class WarehouseBusy(RuntimeError):
-    """The warehouse file is locked by a writer (dbt is rebuilding it)."""
+def data_folder() -> Path:
+    """The data folder, from `$OMNISTOCK_DATA_DIR` (default: the repository's data/)."""
+    return data_dir()
 
 
 def warehouse_path() -> Path:
-    """`<data folder>/warehouse/omnistock.duckdb`, from `$OMNISTOCK_DATA_DIR`."""
-    return paths().warehouse
+    """The published copy the dashboards read: `<data folder>/warehouse/published/omnistock.duckdb`."""
+    return published_path(data_folder())
 
 
 @dataclass(frozen=True)
 class Warehouse:
-    """A read-only handle on the warehouse file; `query` opens and closes its own connection."""
+    """A read-only handle on a data folder's published warehouse; `query` opens and closes its own connection."""
 
-    path: str
+    data_dir: str
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         # locked down as `omnistock sql` is: no file but the raw zone's Parquet (staging views) is read
-        raw = Path(self.path).parent.parent / "raw"
-        try:
-            with open_read_only(Path(self.path), raw) as con:
-                return con.execute(sql, list(params)).df()
-        except duckdb.IOException as error:  # the writer holds the lock
-            raise WarehouseBusy(BUSY_WAREHOUSE.format(error=str(error).splitlines()[0])) from error
+        with open_reader(Path(self.data_dir)) as con:
+            return con.execute(sql, list(params)).df()
 
 
 @st.cache_resource
-def warehouse(path: str) -> Warehouse:
-    return Warehouse(path)
+def warehouse(data: str) -> Warehouse:
+    return Warehouse(data)
 
 
-def _q(path: str, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
-    return warehouse(path).query(sql, params)
+def _q(data: str, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+    return warehouse(data).query(sql, params)
 
 
 # --- Inventory layers ------------------------------------------------------------------
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def headline(path: str) -> dict[str, Any]:
+def headline(data: str) -> dict[str, Any]:
     """as_of, units on hand, units available to sell (Σ channels), low-stock count, quarantined rows.
 
     Bundles are left out of the unit totals: their stock is their components' stock.
     """
     row = _q(
-        path,
+        data,
         """
         select
             (select max(as_of) from marts.inventory_sales_layer) as as_of,
@@ -100,10 +96,10 @@ def headline(path: str) -> dict[str, Any]:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def channels(path: str) -> pd.DataFrame:
+def channels(data: str) -> pd.DataFrame:
     """channel_id, platform, channel_kind of every channel in the sales layer."""
     return _q(
-        path,
+        data,
         """
         select distinct channel_id, platform, channel_kind
         from marts.inventory_sales_layer
@@ -113,10 +109,10 @@ def channels(path: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def skus(path: str, search: str = "") -> pd.DataFrame:
+def skus(data: str, search: str = "") -> pd.DataFrame:
     """sku and name of the SKUs whose code or name contains `search` (case-insensitive)."""
     return _q(
-        path,
+        data,
         """
         with layer as (select distinct sku, is_bundle from marts.inventory_sales_layer)
         select layer.sku, p.name, layer.is_bundle
@@ -132,10 +128,10 @@ def skus(path: str, search: str = "") -> pd.DataFrame:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def sales_layer(path: str, channel_id: str, search: str = "") -> pd.DataFrame:
+def sales_layer(data: str, channel_id: str, search: str = "") -> pd.DataFrame:
     """The sales layer of one channel (optionally only SKUs matching `search`), low stock first."""
     return _q(
-        path,
+        data,
         """
         select
             s.sku,
@@ -162,10 +158,10 @@ def sales_layer(path: str, channel_id: str, search: str = "") -> pd.DataFrame:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def available_by_channel(path: str, sku: str) -> pd.DataFrame:
+def available_by_channel(data: str, sku: str) -> pd.DataFrame:
     """available_to_sell of one SKU on every channel."""
     return _q(
-        path,
+        data,
         """
         select channel_id, platform, available_to_sell, is_low_stock
         from marts.inventory_sales_layer
@@ -177,10 +173,10 @@ def available_by_channel(path: str, sku: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def scheduling_layer(path: str, sku: str) -> pd.DataFrame:
+def scheduling_layer(data: str, sku: str) -> pd.DataFrame:
     """One SKU across locations: I, U, I−U, O, T, L, sales_available = I−U−O−T−L, then A and inbound."""
     return _q(
-        path,
+        data,
         """
         select
             location_id,
@@ -205,10 +201,10 @@ def scheduling_layer(path: str, sku: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def lots(path: str, sku: str) -> pd.DataFrame:
+def lots(data: str, sku: str) -> pd.DataFrame:
     """The warehouse layer of one SKU: lots, bins and statuses, earliest expiry first."""
     return _q(
-        path,
+        data,
         """
         select
             location_id,
@@ -234,10 +230,10 @@ def lots(path: str, sku: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def ingestion_by_source(path: str) -> pd.DataFrame:
+def ingestion_by_source(data: str) -> pd.DataFrame:
     """Per source: files ingested (and how many not ok), rows read/loaded/replaced/quarantined."""
     return _q(
-        path,
+        data,
         """
         select
             source,
@@ -256,10 +252,10 @@ def ingestion_by_source(path: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def ingestion_files(path: str) -> pd.DataFrame:
+def ingestion_files(data: str) -> pd.DataFrame:
     """The ingestion log, one row per file, problems first."""
     return _q(
-        path,
+        data,
         """
         select source, file, status, rows_read, rows_loaded, rows_replaced, rows_quarantined, message, ingested_at
         from ops.ingestion_log
@@ -269,15 +265,15 @@ def ingestion_files(path: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def quarantine_sources(path: str) -> list[str]:
-    return _q(path, "select distinct source from ops.quarantine order by source")["source"].tolist()
+def quarantine_sources(data: str) -> list[str]:
+    return _q(data, "select distinct source from ops.quarantine order by source")["source"].tolist()
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def quarantine(path: str, sources: tuple[str, ...] = (), limit: int = 5000) -> pd.DataFrame:
+def quarantine(data: str, sources: tuple[str, ...] = (), limit: int = 5000) -> pd.DataFrame:
     """Quarantined rows (of the given sources; all when empty), at most `limit` of them."""
     return _q(
-        path,
+        data,
         """
         select source, file, row_number, column_name, value, reason, ingested_at
         from ops.quarantine

@@ -1,4 +1,4 @@
-"""Small helpers the pages share: the missing/busy warehouse messages and table styling."""
+"""Small helpers the pages share: the missing-warehouse messages and table styling."""
 
 from __future__ import annotations
 
@@ -16,16 +16,14 @@ LOW_STOCK_STYLE = "background-color: rgba(255, 75, 75, 0.18); font-weight: 600"
 
 @contextmanager
 def warehouse_or_stop() -> Iterator[str]:
-    """Yield the warehouse path; if there is none (or it is being rebuilt), say so and stop the page."""
+    """Yield the data folder whose published warehouse the pages read; if none is published yet (or it
+    lacks a table), say so and stop the page."""
     path = data.warehouse_path()
     if not path.exists():
         st.info(data.MISSING_WAREHOUSE.format(path=path), icon=":material/info:")
         st.stop()
     try:
-        yield str(path)
-    except data.WarehouseBusy as busy:
-        st.warning(str(busy), icon=":material/hourglass_top:")
-        st.stop()
+        yield str(data.data_folder())
     except duckdb.CatalogException as error:
         st.info(
             f"The warehouse at `{path}` is incomplete ({str(error).splitlines()[0]}). "

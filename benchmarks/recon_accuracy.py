@@ -13,8 +13,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import duckdb
 import polars as pl
+
+from pipelines.warehouse import open_reader
 
 INJECTED_CLASSES = (
     "missing_settlement",
@@ -42,7 +43,7 @@ def truth_keys(data_dir: Path) -> pl.DataFrame:
 
 
 def detected_keys(data_dir: Path) -> pl.DataFrame:
-    with duckdb.connect(str(data_dir / "warehouse" / "omnistock.duckdb"), read_only=True) as con:
+    with open_reader(data_dir) as con:  # the copy `omnistock run` published
         frame = con.sql(
             "select anomaly_class, order_id, location_id, sku, business_date "
             "from marts.reconciliation_anomalies where status = ?",

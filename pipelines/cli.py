@@ -18,6 +18,14 @@ DataDirOption = Annotated[
     Path | None,
     typer.Option("--data-dir", help="Data folder (default: $OMNISTOCK_DATA_DIR, else data/)."),
 ]
+LiveOption = Annotated[
+    bool,
+    typer.Option(
+        "--live",
+        help="Read the warehouse file builds write, not the copy the last successful build published "
+        "(fails while a build runs).",
+    ),
+]
 
 
 @app.command()
@@ -91,27 +99,30 @@ def sql(
             "--out", help="Write the query's whole result to this .csv or .parquet file instead of printing it."
         ),
     ] = None,
+    live: LiveOption = False,
 ) -> None:
     """Query the warehouse read-only, e.g. omnistock sql "select * from marts.inventory_sales_layer limit 5".
 
-    The query reads the warehouse and nothing else: no file is read or written by SQL
+    It reads the copy of the warehouse the last successful build published, so it works while a
+    build runs. The query reads the warehouse and nothing else: no file is read or written by SQL
     (COPY, read_csv, ATTACH and the like are refused); --out exports a result."""
     from pipelines.query import interactive, print_query
 
     if query:
-        raise typer.Exit(code=print_query(query, data_dir, max_rows, out))
+        raise typer.Exit(code=print_query(query, data_dir, max_rows, out, live))
     if out:
         typer.echo('--out needs a query: omnistock sql "select ..." --out FILE.csv', err=True)
         raise typer.Exit(code=2)
-    interactive(data_dir, max_rows)
+    interactive(data_dir, max_rows, live)
 
 
 @app.command()
-def summary(data_dir: DataDirOption = None) -> None:
-    """Print what the warehouse holds: row counts of the marts and the ingestion totals."""
+def summary(data_dir: DataDirOption = None, live: LiveOption = False) -> None:
+    """Print what the warehouse holds (as the last successful build published it): row counts of the marts
+    and the ingestion totals."""
     from pipelines.query import print_summary
 
-    print_summary(data_dir)
+    print_summary(data_dir, live)
 
 
 @app.command()

@@ -1,14 +1,17 @@
 """The Dagster code location: one Definitions merged from one package per domain.
 
-Nothing else belongs here. dagster-dbt reads dbt_project/target/manifest.json when
-this loads: `make prepare`, `omnistock run` and the tests parse it first, all with
-`prepare_dbt_project()` (pipelines/dbt_project.py). What may import what: docs/architecture.md.
+Nothing else belongs here. Serving (the copy readers read) comes last: it depends on every
+asset the other domains define that writes the warehouse. dagster-dbt reads
+dbt_project/target/manifest.json when this loads: `make prepare`, `omnistock run` and the tests
+parse it first, all with `prepare_dbt_project()` (pipelines/dbt_project.py). What may import
+what: docs/architecture.md.
 """
 
 import dagster as dg
 
-from pipelines.defs import dbt, fulfillment, ingest, ops, publish, quality, reconciliation
+from pipelines.defs import dbt, fulfillment, ingest, ops, publish, quality, reconciliation, serving
 
-defs = dg.Definitions.merge(
+domains = dg.Definitions.merge(
     ingest.defs, dbt.defs, fulfillment.defs, reconciliation.defs, quality.defs, publish.defs, ops.defs
 )
+defs = dg.Definitions.merge(domains, serving.defs_after(domains))

@@ -1,5 +1,7 @@
 """Read-only SQL against the warehouse, printed as readable tables (or exported with `--out`).
 
+It reads the copy of the warehouse the last successful build published, which no build
+locks (`--live`: the file builds write, which fails while one runs; pipelines/warehouse.py).
 Read-only means the query touches nothing but the warehouse. The file is opened
 read-only, and then, before any user SQL runs, DuckDB's access to the file system is
 switched off (`enable_external_access = false`) except for reading the data folder's
@@ -14,7 +16,6 @@ Exporting a result is the explicit `--out FILE.csv|FILE.parquet`, written by omn
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -22,7 +23,8 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from pipelines.settings import Paths, data_dir
+from pipelines.settings import data_dir
+from pipelines.warehouse import NoWarehouse, WarehouseBusy, open_reader
 
 console = Console()
 
@@ -44,29 +46,13 @@ class NotReadOnly(duckdb.Error):
     """A statement that would change something; omnistock sql only reads."""
 
 
-def lock_down(con: duckdb.DuckDBPyConnection, raw: Path) -> None:
-    """No file system access but reading `raw` (the staging views' Parquet), settings locked."""
-    con.execute("set allowed_directories = $directories", {"directories": [f"{raw}{os.sep}"]})
-    con.execute("set enable_external_access = false")
-    con.execute("set lock_configuration = true")
-
-
-def open_read_only(warehouse: Path, raw: Path) -> duckdb.DuckDBPyConnection:
-    """The warehouse, read-only and locked down (also the dashboards' connection)."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+def connect(data: Path | None = None, live: bool = False) -> duckdb.DuckDBPyConnection:
+    """The published copy of the warehouse (`live`: the live file), read-only and locked down
+    (pipelines/warehouse.py); a missing or busy warehouse ends the command with what to do."""
     try:
-        lock_down(con, raw)
-    except BaseException:
-        con.close()
-        raise
-    return con
-
-
-def connect(data: Path | None = None) -> duckdb.DuckDBPyConnection:
-    where = Paths((data or data_dir()).expanduser().resolve())
-    if not where.warehouse.exists():
-        raise SystemExit(f"No warehouse at {where.warehouse}: run `omnistock run` (or `make demo`) first.")
-    return open_read_only(where.warehouse, where.raw)
+        return open_reader(data, live=live)
+    except (NoWarehouse, WarehouseBusy) as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 def check_read_only(con: duckdb.DuckDBPyConnection, query: str) -> int:
@@ -158,13 +144,13 @@ def export_query(con: duckdb.DuckDBPyConnection, query: str, target: Path, batch
     return rows
 
 
-def print_query(query: str, data: Path | None, max_rows: int, out: Path | None = None) -> int:
+def print_query(query: str, data: Path | None, max_rows: int, out: Path | None = None, live: bool = False) -> int:
     try:
         target = export_target(out, data) if out else None
     except ValueError as exc:
         console.print(f"[red]{exc}[/red]")
         return 2
-    with connect(data) as con:
+    with connect(data, live) as con:
         try:
             if target:
                 rows = export_query(con, query, target)
@@ -177,9 +163,9 @@ def print_query(query: str, data: Path | None, max_rows: int, out: Path | None =
     return 0
 
 
-def interactive(data: Path | None, max_rows: int) -> None:
+def interactive(data: Path | None, max_rows: int, live: bool = False) -> None:
     console.print("omnistock SQL (read-only). End a query with ';'. Try: show all tables; Ctrl-D quits.")
-    with connect(data) as con:
+    with connect(data, live) as con:
         buffer: list[str] = []
         while True:
             try:
@@ -209,8 +195,8 @@ def table_counts(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = ("ma
     ]
 
 
-def print_summary(data: Path | None) -> None:
-    with connect(data) as con:
+def print_summary(data: Path | None, live: bool = False) -> None:
+    with connect(data, live) as con:
         counts = Table("table", "rows", header_style="bold")
         for name, rows in table_counts(con):
             counts.add_row(name, f"{rows:,}")

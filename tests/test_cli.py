@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.warehouse import publish_for_readers
 
 runner = CliRunner()
 
@@ -48,6 +49,7 @@ def make_warehouse(data: Path) -> None:
             "create table marts.inventory_sales_layer as select 'tmall' as channel_id, 'SKU1' as sku, 42 as "
             "available_to_sell"
         )
+    publish_for_readers(data)  # what readers read, as a successful build leaves it
 
 
 def test_sql_prints_a_table_read_only(tmp_path: Path) -> None:

@@ -27,4 +27,15 @@ def test_definitions_load_with_every_asset() -> None:
     assert dg.AssetKey(["raw", "products"]) in graph.get(dg.AssetKey(["staging", "stg_products"])).parent_keys
     checks = {key.name for key in graph.asset_check_keys}
     assert "unique_combination_inventory_sales_layer_channel_id__sku" in checks
-    assert defs.resolve_job_def("materialize_everything") is not None
+    job = defs.resolve_job_def("materialize_everything")
+    # readers' copy: published last, after every asset that writes the warehouse, by `omnistock run`'s job
+    served = dg.AssetKey(["serving", "published_warehouse"])
+    assert served in job.asset_layer.asset_graph.get_all_asset_keys()
+    writers = graph.get(served).parent_keys
+    assert {
+        dg.AssetKey(["marts", "inventory_sales_layer"]),
+        dg.AssetKey(["marts", "fulfillment_plan"]),
+        dg.AssetKey(["publish", "sales_layer_ready"]),
+        dg.AssetKey(["exports", "erp_journal"]),
+    } <= writers
+    assert dg.AssetKey(["raw", "orders"]) not in writers and not graph.get(served).child_keys

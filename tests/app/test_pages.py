@@ -163,17 +163,33 @@ def test_warehouse_without_marts_is_explained(tmp_path, monkeypatch):
     import duckdb
     import streamlit as st
 
+    from pipelines.warehouse import publish_for_readers
+
     warehouse = tmp_path / "warehouse" / "omnistock.duckdb"
     warehouse.parent.mkdir(parents=True)
     duckdb.connect(str(warehouse)).close()
+    publish_for_readers(tmp_path)
     monkeypatch.setenv("OMNISTOCK_DATA_DIR", str(tmp_path))
     st.cache_data.clear()
     at = run(INVENTORY)
     assert "omnistock run" in at.info[0].value
 
 
-def test_warehouse_locked_by_a_writer_is_explained(tiny_warehouse):
-    """While dbt rebuilds the warehouse (another process holds the write lock), pages say so."""
+def test_a_warehouse_built_but_never_published_is_explained(tmp_path, monkeypatch):
+    import streamlit as st
+
+    live = tiny.build_tiny_warehouse(tmp_path, publish=False)
+    monkeypatch.setenv("OMNISTOCK_DATA_DIR", str(tmp_path))
+    st.cache_data.clear()
+    at = run(INVENTORY)
+    assert live.exists() and len(at.info) == 1
+    assert "No published warehouse" in at.info[0].value and "omnistock run" in at.info[0].value
+    assert not at.metric
+
+
+def test_pages_read_the_published_copy_while_a_writer_holds_the_warehouse(tiny_warehouse):
+    """While a build holds the warehouse for writing (another process, write lock, a change made), the pages
+    show the last published figures, not the change and not an error."""
     import subprocess
     import sys
 
@@ -181,16 +197,19 @@ def test_warehouse_locked_by_a_writer_is_explained(tiny_warehouse):
         [
             sys.executable,
             "-c",
-            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(60)",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+            "con.execute('update marts.inventory_sales_layer set available_to_sell = 1000'); "
+            "print('writing', flush=True); time.sleep(60)",
             str(tiny_warehouse),
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
-        assert holder.stdout.readline().strip() == "locked"
+        assert holder.stdout.readline().strip() == "writing"
         at = run(INVENTORY)
-        assert at.warning and "being rebuilt" in at.warning[0].value
+        assert not at.warning
+        assert metrics(at)["Available to sell (Σ channels)"] == str(tiny.UNITS_AVAILABLE_TO_SELL)
     finally:
         holder.kill()
         holder.wait()

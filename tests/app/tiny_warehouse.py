@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.warehouse import publish_for_readers
+
 AS_OF = "2026-03-01 08:00:00"
 UNITS_ON_HAND = 100 + 60 + 30 + 20 + 8 + 12  # 230
 AVAILABLE_TO_SELL = {"tmall": {"SKU-A": 40, "SKU-B": 25, "SKU-C": 4}, "pos_sh": {"SKU-A": 15, "SKU-B": 6, "SKU-C": 12}}
@@ -90,10 +92,13 @@ insert into ops.quarantine values
 """
 
 
-def build_tiny_warehouse(data_dir: Path) -> Path:
-    """Write the tiny warehouse to `<data_dir>/warehouse/omnistock.duckdb` and return its path."""
+def build_tiny_warehouse(data_dir: Path, publish: bool = True) -> Path:
+    """Write the tiny warehouse to `<data_dir>/warehouse/omnistock.duckdb` and return its path; `publish`:
+    also publish it for readers (the dashboards read the published copy), as a successful build does."""
     warehouse = data_dir / "warehouse" / "omnistock.duckdb"
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse)) as con:
         con.execute(_SQL)
+    if publish:
+        publish_for_readers(data_dir)
     return warehouse

@@ -31,6 +31,22 @@ def test_sales_layer_has_rows_for_every_channel(brand: Path) -> None:
     assert query(brand, "select sum(available_to_sell) from marts.inventory_sales_layer")[0][0] > 0
 
 
+def test_the_build_published_a_copy_for_readers_with_every_mart(brand: Path) -> None:
+    from pipelines.warehouse import open_reader, published_path
+
+    assert published_path(brand).is_file()
+    counts = "select schema_name, table_name, estimated_size from duckdb_tables() where schema_name in ('marts', 'ops')"
+    live = sorted(query(brand, counts))
+    with open_reader(brand) as con:
+        published = sorted(con.execute(counts).fetchall())
+        sold = con.execute("select sum(available_to_sell) from marts.inventory_sales_layer").fetchone()[0]
+    assert published == live and len(live) >= 20
+    assert {"inventory_sales_layer", "fulfillment_plan", "publishable_sales_layer", "erp_journal"} <= {
+        table for _, table, _ in live
+    }
+    assert sold == query(brand, "select sum(available_to_sell) from marts.inventory_sales_layer")[0][0] > 0
+
+
 def test_every_generated_row_loads(brand: Path) -> None:
     (read, loaded, replaced, quarantined, bad_files) = query(
         brand,

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.warehouse import publish_for_readers
 
 runner = CliRunner()
 SECRET = "top-secret-line-7f3a"
@@ -35,6 +36,7 @@ def data(tmp_path: Path) -> Path:
         con.execute(
             f"create view staging.stg_products as select * from read_parquet('{folder}/raw/products/**/*.parquet')"
         )
+    publish_for_readers(folder)  # readers read the copy a successful build publishes
     (tmp_path / "secret.txt").write_text(f"{SECRET}\nsecond line\n")
     with duckdb.connect(str(tmp_path / "other.duckdb")) as con:
         con.execute("create table precious as select 1 as x")
@@ -158,7 +160,7 @@ def test_out_refuses_a_query_that_writes(data: Path, tmp_path: Path) -> None:
 def test_the_dashboards_connection_is_locked_down_too(data: Path) -> None:
     from app_streamlit.data import Warehouse
 
-    warehouse = Warehouse(str(data / "warehouse" / "omnistock.duckdb"))
+    warehouse = Warehouse(str(data))
     assert warehouse.query("select count(*) as n from staging.stg_products")["n"][0] == 3
     with pytest.raises(duckdb.Error, match="disabled by configuration"):
         warehouse.query("select * from read_text(?)", [str(data.parent / "secret.txt")])
@@ -173,6 +175,7 @@ def test_summary_counts_files_nothing_reads_apart_from_deliveries(data: Path) ->
                as t(source, status, rows_read, rows_loaded, rows_replaced, rows_quarantined)"""
         )
         con.execute("alter table marts.inventory_sales_layer add column is_low_stock boolean")
+    publish_for_readers(data)
     result = runner.invoke(app, ["summary"], env={"OMNISTOCK_DATA_DIR": str(data), "COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     rows = [
