@@ -69,6 +69,10 @@ class AtomicParsePreparer(DagsterDbtProjectPreparer):
         super().__init__()
         self._data_folder = data_folder
 
+    def parse_args(self) -> list[str]:
+        """`dbt parse`, told the data folder as the build is (`dbt_vars`)."""
+        return ["parse", "--quiet", *dbt_vars(Paths(data_dir(self._data_folder)))]
+
     def prepare(self, project: DbtProject) -> None:
         target = project.project_dir / project.target_path
         target.mkdir(parents=True, exist_ok=True)  # the lock file lives there
@@ -84,7 +88,7 @@ class AtomicParsePreparer(DagsterDbtProjectPreparer):
                 shutil.copy2(target / "partial_parse.msgpack", scratch / "partial_parse.msgpack")
             in_scratch = replace(project, target_path=scratch, manifest_path=scratch / "manifest.json")
             DbtCliResource(project_dir=project, dbt_executable=tied_dbt_executable()).cli(
-                ["parse", "--quiet", *dbt_vars(Paths(data_dir(self._data_folder)))], target_path=scratch
+                self.parse_args(), target_path=scratch
             ).wait()
             self._invalidate_seeds_in_partial_parse(in_scratch)  # as dagster-dbt does, before anyone reads it
             for name in PARSE_OUTPUTS:

@@ -137,7 +137,7 @@ def test_nothing_writes_the_settings_into_the_environment(tmp_path: Path) -> Non
 
 
 def test_dbt_has_no_relative_default_for_the_data_folder(tmp_path: Path) -> None:
-    from pipelines.defs.dbt.assets import dbt_vars
+    from pipelines.dbt_project import dbt_vars
 
     for yml in [DBT_PROJECT_DIR / "profiles.yml", *DBT_PROJECT_DIR.glob("models/**/*.yml")]:
         assert "../data" not in yml.read_text(), yml
@@ -156,10 +156,23 @@ def test_dbt_has_no_relative_default_for_the_data_folder(tmp_path: Path) -> None
     assert done.returncode != 0 and "OMNISTOCK_DATA_DIR" in done.stdout + done.stderr
 
 
-def test_the_code_location_registers_settings_once_and_every_asset_and_sensor_takes_it() -> None:
-    from pipelines.runner import parse_dbt_project
+def test_the_preparer_tells_dbt_the_data_folder_as_the_build_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.dbt_project import DBT_PROJECT, AtomicParsePreparer, dbt_vars
 
-    parse_dbt_project()
+    # omnistock run and the tests: the folder given
+    assert AtomicParsePreparer(tmp_path).parse_args() == ["parse", "--quiet", *dbt_vars(Paths(tmp_path))]
+    # make prepare (dagster-dbt project prepare-and-package) and dagster dev: the configured folder
+    monkeypatch.setenv("OMNISTOCK_DATA_DIR", str(tmp_path / "configured"))
+    assert isinstance(DBT_PROJECT.preparer, AtomicParsePreparer)
+    assert DBT_PROJECT.preparer.parse_args()[2:] == dbt_vars(Paths(tmp_path / "configured"))
+
+
+def test_the_code_location_registers_settings_once_and_every_asset_and_sensor_takes_it() -> None:
+    from pipelines.dbt_project import prepare_dbt_project
+
+    prepare_dbt_project()
     from pipelines.definitions import defs
 
     assert isinstance(defs.resources["settings"], OmnistockSettings)
