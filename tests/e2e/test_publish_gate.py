@@ -52,7 +52,7 @@ def test_clean_data_is_cleared_for_publishing(built: Path) -> None:
     assert any((built / "quality" / "gx" / "uncommitted" / "validations").iterdir())
 
 
-def test_an_open_critical_alert_blocks_the_gate_run_alone(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_open_critical_alert_blocks_the_gate_run_alone(built: Path) -> None:
     from pipelines.dbt_project import prepare_dbt_project
     from pipelines.defs.resources import OmnistockSettings
     from pipelines.quality.delivery import AlertSettings
