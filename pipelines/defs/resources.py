@@ -73,7 +73,9 @@ class OmnistockSettings(dg.ConfigurableResource):
 
     @property
     def paths(self) -> Paths:
-        return Paths(data_dir(self.data_dir))
+        if not self.data_dir.strip():  # never the working directory
+            raise ValueError("the setting data_dir is empty: set OMNISTOCK_DATA_DIR to the data folder")
+        return Paths(Path(self.data_dir).expanduser().resolve())
 
     @property
     def earliest(self) -> date:

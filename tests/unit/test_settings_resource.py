@@ -77,6 +77,8 @@ def test_every_environment_variable_is_a_field_and_the_data_folder_defaults_to_t
     # an explicit folder (omnistock run --data-dir) wins over the environment
     monkeypatch.setenv("OMNISTOCK_DATA_DIR", "/elsewhere")
     assert current_settings(Path("/tmp/chosen")).paths.data_dir == Path("/tmp/chosen").resolve()
+    with pytest.raises(ValueError, match="data_dir is empty"):
+        _ = OmnistockSettings(data_dir=" ").paths  # never the working directory
 
 
 def test_secrets_are_not_in_the_repr_nor_in_the_configuration_dagster_shows(monkeypatch: pytest.MonkeyPatch) -> None:
