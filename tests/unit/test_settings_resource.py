@@ -134,8 +134,10 @@ def test_nothing_writes_the_settings_into_the_environment(tmp_path: Path) -> Non
     # dbt_with_parent.py with a copy of os.environ (it takes no env), which finds the real dbt in
     # OMNISTOCK_DBT_EXECUTABLE. No setting and no path of the data folder is ever written there.
     written = {k for k in os.environ if k.startswith("OMNISTOCK_")} - {"OMNISTOCK_DBT_EXECUTABLE"}
-    assert written <= {"OMNISTOCK_DATA_DIR"}  # the conftest's own, set with monkeypatch
+    # the conftest's own (set with monkeypatch) and the Makefile's (make test exports both)
+    assert written <= {"OMNISTOCK_DATA_DIR", "OMNISTOCK_DAGSTER_STORAGE"}
     assert os.environ["OMNISTOCK_DATA_DIR"] != env["OMNISTOCK_DATA_DIR"]
+    assert os.environ.get("OMNISTOCK_DAGSTER_STORAGE") != env["OMNISTOCK_DAGSTER_STORAGE"]
 
 
 def test_dbt_has_no_relative_default_for_the_data_folder(tmp_path: Path) -> None:
