@@ -33,7 +33,8 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 install: $(VENV)/.installed
 
 # dagster-dbt reads the dbt manifest when the definitions load: parse the project with its preparer
-# (pipelines/dbt_project.py; the runner and the tests call the same preparer, prepare_dbt_project())
+# (pipelines/dbt_project.py; the runner and the tests call the same preparer, prepare_dbt_project()),
+# which tells dbt the data folder ($(OMNISTOCK_DATA_DIR)) as the var data_dir, as the build does
 prepare: install
 	@mkdir -p $(OMNISTOCK_DATA_DIR)/warehouse $(OMNISTOCK_DAGSTER_STORAGE)
 	$(BIN)/dagster-dbt project prepare-and-package --file pipelines/dbt_project.py

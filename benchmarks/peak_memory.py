@@ -128,13 +128,11 @@ class Sampler:
 
 def step_windows(data_dir: Path) -> tuple[str | None, dict[str, tuple[float, float, str]]]:
     """(run id, step key -> (start, end, outcome)) of the newest run in the data folder's Dagster instance."""
-    from pipelines.settings import export_environment
-
-    export_environment(data_dir)
-    import dagster as dg
     from dagster import DagsterEventType
 
-    with dg.DagsterInstance.get() as instance:
+    from pipelines.runner import dagster_instance, environment_for_dbt_and_dagster
+
+    with dagster_instance(environment_for_dbt_and_dagster(data_dir)) as instance:
         runs = instance.get_runs(limit=1)
         if not runs:
             return None, {}

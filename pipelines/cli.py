@@ -133,11 +133,13 @@ def docs(
 ) -> None:
     """Generate dbt's documentation of the warehouse (every mart, column, test and lineage) and serve it on 127.0.0.1.
 
-    The site is written to <data>/dbt_docs/site/ (static_index.html there opens without a server)."""
+    It reads the copy of the warehouse the last successful build published, so it works while a build
+    runs. The site is written to <data>/dbt_docs/site/ (static_index.html there opens without a server)."""
     from pipelines.dbt_docs import docs_server, generate_docs
-    from pipelines.settings import export_environment
+    from pipelines.settings import Paths
+    from pipelines.settings import data_dir as configured_data_dir
 
-    where = export_environment(data_dir)
+    where = Paths(configured_data_dir(data_dir))
     try:
         site = generate_docs(where)
     except (FileNotFoundError, RuntimeError) as exc:

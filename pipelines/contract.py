@@ -9,7 +9,6 @@ when the contract lists them.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,9 +26,9 @@ TS = pl.Datetime("us")
 EARLIEST_DATE = date(2000, 1, 1)
 
 
-def earliest_date() -> date:
-    """EARLIEST_DATE, or the day OMNISTOCK_EARLIEST_DATE names."""
-    configured = os.environ.get("OMNISTOCK_EARLIEST_DATE", "").strip()
+def earliest_date(configured: str | None = None) -> date:
+    """The day `configured` names (the `earliest_date` setting, OMNISTOCK_EARLIEST_DATE), else EARLIEST_DATE."""
+    configured = (configured or "").strip()
     try:
         return date.fromisoformat(configured) if configured else EARLIEST_DATE
     except ValueError as exc:

@@ -1,12 +1,13 @@
 """`omnistock docs`: dbt's documentation site for the warehouse, generated, then served on 127.0.0.1.
 
 `dbt docs generate` reads the project (every model's and source's description, columns, tests
-and lineage) and the built warehouse (the catalog: each table's columns, types and row counts)
-into `<data>/dbt_docs/target/`. The site is three files, copied to `<data>/dbt_docs/site/`:
-index.html with manifest.json and catalog.json beside it; `static_index.html` is the same site
-in one file, to open without a server. Only that folder is served (compiled SQL, run results and
-logs stay out of it), by the standard library's HTTP server bound to 127.0.0.1, never another
-address.
+and lineage) and the warehouse as the last successful build published it (the catalog: each
+table's columns, types and row counts; the copy readers read, opened read-only through the dbt
+target `published`, so it works while a build runs) into `<data>/dbt_docs/target/`. The site is
+three files, copied to `<data>/dbt_docs/site/`: index.html with manifest.json and catalog.json
+beside it; `static_index.html` is the same site in one file, to open without a server. Only that
+folder is served (compiled SQL, run results and logs stay out of it), by the standard library's
+HTTP server bound to 127.0.0.1, never another address.
 
 `mart_doc_gaps` and `relation_column_gaps` say what an analyst would miss in those docs: a mart
 (a model under models/marts/, or a table Python writes into marts, declared as source `marts`)
@@ -38,25 +39,32 @@ def docs_folder(where: Paths) -> Path:
 
 
 def generate_docs(where: Paths) -> Path:
-    """Run `dbt docs generate` against the warehouse of `where` and return the site folder.
+    """Run `dbt docs generate` against the published copy of the warehouse of `where` (read-only)
+    and return the site folder.
 
-    dbt reads the warehouse named by OMNISTOCK_DATA_DIR (the caller sets it, as `omnistock run`
-    does). Raises FileNotFoundError without a warehouse, RuntimeError when dbt fails (with its
-    output: e.g. a build holding the warehouse)."""
-    if not where.warehouse.exists():
-        raise FileNotFoundError(f"No warehouse at {where.warehouse}: run `omnistock run` (or `make demo`) first.")
+    dbt is told the data folder as the var `data_dir` (`dbt_vars`), as a build is. Raises
+    `NoWarehouse` (a FileNotFoundError) when nothing was published yet, RuntimeError when dbt fails
+    (with its output)."""
+    from pipelines.warehouse import NoWarehouse, published_path
+
+    published = published_path(where.data_dir)
+    if not published.exists():
+        raise NoWarehouse(
+            f"No published warehouse at {published}: the docs describe the copy each successful build "
+            "publishes. Build it with `omnistock run` (or `make demo` for a generated brand)."
+        )
     from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
+    from pipelines.dbt_project import dbt_vars
     from pipelines.defs.dbt.resources import dbt_resource
 
     target = docs_folder(where) / "target"
     try:
-        dbt_resource().cli(["docs", "generate", "--static"], target_path=target).wait()
+        dbt_resource().cli(
+            ["docs", "generate", "--static", "--target", "published", *dbt_vars(where)], target_path=target
+        ).wait()
     except DagsterDbtCliRuntimeError as exc:
-        raise RuntimeError(
-            f"dbt docs generate failed (if `omnistock run` is building {where.warehouse}, try again when it ends):"
-            f"\n{exc}"
-        ) from exc
+        raise RuntimeError(f"dbt docs generate failed on {published}:\n{exc}") from exc
     site = docs_folder(where) / "site"
     site.mkdir(parents=True, exist_ok=True)
     for name in SITE_FILES:

@@ -13,6 +13,7 @@ and renames each output into place, the manifest last.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -23,13 +24,20 @@ from dagster._utils import run_with_concurrent_update_guard
 from dagster_dbt import DagsterDbtProjectPreparer, DbtCliResource, DbtProject
 from dagster_shared.record import replace
 
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.settings import DBT_PROJECT_DIR, Paths, data_dir
 
 # What `dbt parse` leaves in the target folder that others read: the partial-parse state (dagster-dbt
 # copies it into each build's own target folder) and the manifest (Dagster's definitions), last.
 PARSE_OUTPUTS = ("partial_parse.msgpack", "semantic_manifest.json", "manifest.json")
 # A parse on two busy cores with no partial-parse state to start from can take a minute or more.
 PARSE_WAIT_SECONDS = 600
+
+
+def dbt_vars(where: Paths) -> list[str]:
+    """`--vars` telling dbt the data folder (profiles.yml and models/staging/__sources.yml read the var
+    `data_dir`, else OMNISTOCK_DATA_DIR). `dbt parse` and `dbt build` pass the same, so the build
+    keeps the parse's partial-parse state (dbt parses again from scratch when the vars change)."""
+    return ["--vars", json.dumps({"data_dir": str(where.data_dir)})]
 
 
 def dbt_executable() -> str:
@@ -53,7 +61,17 @@ class AtomicParsePreparer(DagsterDbtProjectPreparer):
     """dagster-dbt's preparer (`dbt deps` when the project has packages, then `dbt parse`, one
     process at a time under a file lock, skipped when another process parsed meanwhile), except
     that `dbt parse` writes into a scratch folder whose outputs then replace the shared ones in
-    single renames, and dbt dies with the process that started it."""
+    single renames, dbt dies with the process that started it, and dbt is told the data folder
+    (`dbt_vars`, as the build is): `data_folder`, else the configured one (`make prepare` and
+    `dagster dev` run with OMNISTOCK_DATA_DIR set)."""
+
+    def __init__(self, data_folder: Path | None = None) -> None:
+        super().__init__()
+        self._data_folder = data_folder
+
+    def parse_args(self) -> list[str]:
+        """`dbt parse`, told the data folder as the build is (`dbt_vars`)."""
+        return ["parse", "--quiet", *dbt_vars(Paths(data_dir(self._data_folder)))]
 
     def prepare(self, project: DbtProject) -> None:
         target = project.project_dir / project.target_path
@@ -70,7 +88,7 @@ class AtomicParsePreparer(DagsterDbtProjectPreparer):
                 shutil.copy2(target / "partial_parse.msgpack", scratch / "partial_parse.msgpack")
             in_scratch = replace(project, target_path=scratch, manifest_path=scratch / "manifest.json")
             DbtCliResource(project_dir=project, dbt_executable=tied_dbt_executable()).cli(
-                ["parse", "--quiet"], target_path=scratch
+                self.parse_args(), target_path=scratch
             ).wait()
             self._invalidate_seeds_in_partial_parse(in_scratch)  # as dagster-dbt does, before anyone reads it
             for name in PARSE_OUTPUTS:
@@ -85,8 +103,9 @@ DBT_PROJECT = replace(
 )
 
 
-def prepare_dbt_project() -> DbtProject:
-    """Parse the dbt project into dbt_project/target/manifest.json (what `make prepare` does);
-    returns the project. Needs OMNISTOCK_DATA_DIR set as the run will have it (profiles.yml)."""
-    DBT_PROJECT.preparer.prepare(DBT_PROJECT)
+def prepare_dbt_project(data_folder: Path | None = None) -> DbtProject:
+    """Parse the dbt project into dbt_project/target/manifest.json (what `make prepare` does) for
+    the data folder `data_folder` (default: the configured one); returns the project."""
+    preparer = DBT_PROJECT.preparer if data_folder is None else AtomicParsePreparer(data_folder)
+    preparer.prepare(DBT_PROJECT)
     return DBT_PROJECT

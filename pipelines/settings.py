@@ -1,7 +1,11 @@
-"""Where things live. Every path comes from the environment, never from the working directory.
+"""Where things live. Every path comes from the data folder, never from the working directory.
 
-`OMNISTOCK_DATA_DIR` sets the data folder (default: `data/` in the repository).
-Under it:
+`OMNISTOCK_DATA_DIR` sets the data folder (default: `data/` in the repository, the one default for
+Python; dbt has none and is always told the folder). Inside Dagster the folder and the other
+settings come from the `settings` resource (pipelines/defs/resources.py); `data_dir()` and `paths()`
+are for the edges (CLI, dashboards). Nothing here writes to the environment: the runner computes the
+environment of dbt and Dagster (pipelines/runner.py, `environment_for_dbt_and_dagster`).
+Under the data folder:
 
     landing/<source>/   files as the channels and warehouses deliver them (any names, CSV/Parquet/JSONL)
     raw/<source>/       what ingestion accepted, as Parquet in the contract's types
@@ -60,27 +64,14 @@ class Paths:
         return self.data_dir / "exports"
 
 
-def data_dir(configured: str | None = None) -> Path:
+def data_dir(configured: str | Path | None = None) -> Path:
     """The data folder: `configured`, else `$OMNISTOCK_DATA_DIR`, else `data/` in the repository
-    (the one default, for Python and dbt alike)."""
+    (the one default; dbt has none and is always told the folder). The edges (CLI, dashboards,
+    `make prepare`) call it; inside Dagster the `settings` resource holds the folder."""
     configured = configured or os.environ.get("OMNISTOCK_DATA_DIR")
     return Path(configured).expanduser().resolve() if configured else REPO_ROOT / "data"
 
 
 def paths() -> Paths:
+    """The paths of the configured data folder (the CLI and dashboards; assets use `settings.paths`)."""
     return Paths(data_dir())
-
-
-def export_environment(data: Path | None = None) -> Paths:
-    """Set the variables that dbt, Dagster and child processes read, and return the paths.
-
-    dbt's profile and sources read `OMNISTOCK_DATA_DIR`; dagster.yaml reads
-    `OMNISTOCK_DAGSTER_STORAGE`; DAGSTER_HOME points at the repository's dagster.yaml.
-    """
-    resolved = Paths((data or data_dir()).expanduser().resolve())
-    os.environ["OMNISTOCK_DATA_DIR"] = str(resolved.data_dir)
-    os.environ["OMNISTOCK_DAGSTER_STORAGE"] = str(resolved.dagster_storage)
-    os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT))
-    resolved.warehouse_dir.mkdir(parents=True, exist_ok=True)
-    resolved.dagster_storage.mkdir(parents=True, exist_ok=True)
-    return resolved

@@ -63,9 +63,10 @@ def published_path(data: Path | None = None) -> Path:
 
 
 @contextmanager
-def connect(read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The live warehouse, for the pipeline's own steps (in the warehouse pool); closed on exit."""
-    path = warehouse_path()
+def connect(read_only: bool = False, where: Paths | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The live warehouse of `where`, for the pipeline's own steps (in the warehouse pool); closed on
+    exit. Code inside Dagster passes `settings.paths`; only the edges leave it to the configured folder."""
+    path = (where or paths()).warehouse
     if read_only and not path.exists():
         raise NoWarehouse(f"No warehouse at {path}. {BUILD_IT}")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,10 +8,12 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs.ops.sensors import landing_zone_sensor
+from pipelines.defs.resources import OmnistockSettings
 
 
 def tick(cursor: str | None):
-    return landing_zone_sensor(dg.build_sensor_context(cursor=cursor))
+    settings = OmnistockSettings(data_dir=os.environ["OMNISTOCK_DATA_DIR"])
+    return landing_zone_sensor(dg.build_sensor_context(cursor=cursor, resources={"settings": settings}))
 
 
 def test_sensor_runs_once_per_change_in_the_landing_zone() -> None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -100,11 +100,13 @@ def check_delivery(
     known: dict[str, pl.Series] | None = None,
     parents: list[ParentIndex] | None = None,
     key_of_refused: str | None = None,
+    earliest: date | None = None,
 ) -> CheckedDelivery:
     """Read one delivery and check it against the contract; never raises for bad data.
 
     `parents`: rows whose parent row is not loaded are quarantined; `key_of_refused`: the column
-    whose values of refused rows are kept (the source is a parent of another)."""
+    whose values of refused rows are kept (the source is a parent of another); `earliest`: no
+    date may lie before it (default: the contract's EARLIEST_DATE)."""
     empty = pl.DataFrame(schema={**source.columns, ROW: pl.Int64})
     try:
         raw = delivery.read()
@@ -118,7 +120,7 @@ def check_delivery(
             refused_keys(raw, empty, problem, key_of_refused, delivery.name) if key_of_refused else NO_REFUSED_KEYS
         )
         return CheckedDelivery("rejected", empty, problem, raw.height, reason, refused)
-    result = validate(raw, source, delivery.name, now, known)
+    result = validate(raw, source, delivery.name, now, known, earliest=earliest)
     valid, quarantine = result.valid, result.quarantine
     if parents:
         valid, orphans = without_orphans(valid, parents, source.name, delivery.name)
@@ -172,11 +174,13 @@ def ingest_source(
     known: dict[str, pl.Series] | None = None,
     full_refresh: bool = False,
     min_share: float | None = None,
+    earliest: date | None = None,
 ) -> IngestReport:
     """Bring the raw zone of `source` up to date with its deliveries (see the module doc).
 
     `min_share`: a re-delivery with fewer valid rows than this share of the version loaded is
-    held (default: the data folder's quality configuration, redelivery.min_share)."""
+    held (default: the data folder's quality configuration, redelivery.min_share). `earliest`:
+    no date may lie before it (default: the contract's EARLIEST_DATE)."""
     if min_share is None:
         min_share = configured_min_share(raw_root.parent)
     zone = RawZone(raw_root, source)
@@ -210,7 +214,9 @@ def ingest_source(
     accepted = zone.accepted()
     held: list[pl.DataFrame] = []
     for (delivery, fingerprint, previous, same_file), checked in zip(
-        pending, _checked_one_ahead(source, [p[0] for p in pending], now, known, parents, key_of_refused), strict=True
+        pending,
+        _checked_one_ahead(source, [p[0] for p in pending], now, known, parents, key_of_refused, earliest),
+        strict=True,
     ):
         why = (
             None
@@ -317,15 +323,18 @@ def _checked_one_ahead(
     known: dict[str, pl.Series] | None,
     parents: list[ParentIndex] | None = None,
     key_of_refused: str | None = None,
+    earliest: date | None = None,
 ) -> Iterator[CheckedDelivery]:
     """Each delivery checked, the next one read while the caller writes this one (at most two in memory)."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-read") as pool:
         ahead = None
         for i, delivery in enumerate(deliveries):
-            current = ahead or pool.submit(check_delivery, source, delivery, now, known, parents, key_of_refused)
+            current = ahead or pool.submit(
+                check_delivery, source, delivery, now, known, parents, key_of_refused, earliest
+            )
             following = deliveries[i + 1] if i + 1 < len(deliveries) else None
             ahead = (
-                pool.submit(check_delivery, source, following, now, known, parents, key_of_refused)
+                pool.submit(check_delivery, source, following, now, known, parents, key_of_refused, earliest)
                 if following
                 else None
             )

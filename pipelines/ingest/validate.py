@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 import polars as pl
 
-from pipelines.contract import DATE, TS, Source, earliest_date
+from pipelines.contract import DATE, EARLIEST_DATE, TS, Source
 
 ROW = "__row"  # 1-based record number within the file (header excluded)
 MALFORMED = "__malformed"  # set by a reader on a line it could not split into fields: the reason
@@ -136,7 +136,7 @@ def validate(
 
     `known` maps a column to the values it may take (its master data's keys); a
     column absent from `known` is not checked against master data. `earliest`: no date
-    may lie before it (default: the contract's `earliest_date()`).
+    may lie before it (default: the contract's EARLIEST_DATE; the `earliest_date` setting changes it).
     """
     rows_read = raw.height
     line_problems: list[pl.DataFrame] = []
@@ -166,7 +166,7 @@ def validate(
         *[pl.lit(None, dtype=source.columns[c]).alias(c) for c in source.columns if c not in present],
         *[pl.lit(None, dtype=pl.String).alias(f"__raw_{c}") for c in source.columns if c not in present],
     ).with_columns([cast.alias(c) for c, cast in fast.items()])
-    checks = _cell_checks(source, now, known, _presence(source, raw.schema, set(fast)), earliest or earliest_date())
+    checks = _cell_checks(source, now, known, _presence(source, raw.schema, set(fast)), earliest or EARLIEST_DATE)
     keys = list(source.keys) + ([source.version_column] if source.version_column else [])
     repeated = pl.struct(keys).is_first_distinct().not_() if may_repeat_keys(typed, keys) else pl.lit(False)
     masks = typed.select(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -126,29 +125,30 @@ def _share(value: object) -> float:
     return share
 
 
-def config_path(data_dir: Path, env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    if env.get("OMNISTOCK_QUALITY_CONFIG"):
-        return Path(env["OMNISTOCK_QUALITY_CONFIG"]).expanduser()
+def config_path(data_dir: Path, configured: str | Path | None = None) -> Path:
+    """`configured` (the `quality_config` setting, OMNISTOCK_QUALITY_CONFIG), else
+    <data>/quality/cadences.yml if present, else the repository's cadences.yml."""
+    if configured:
+        return Path(configured).expanduser()
     local = data_dir / "quality" / "cadences.yml"
     return local if local.is_file() else DEFAULT_CONFIG
 
 
-def load_config(data_dir: Path, env: Mapping[str, str] | None = None) -> QualityConfig:
-    path = config_path(data_dir, env)
+def load_config(data_dir: Path, configured: str | Path | None = None) -> QualityConfig:
+    path = config_path(data_dir, configured)
     with path.open() as handle:
         return parse_config(yaml.safe_load(handle) or {})
 
 
 def resolve_now(
-    setting: str, data_as_of: datetime | None, wall_clock: datetime, env: Mapping[str, str] | None = None
+    setting: str, data_as_of: datetime | None, wall_clock: datetime, override: str | None = None
 ) -> datetime:
-    """The quality clock: OMNISTOCK_QUALITY_NOW, else `setting` (data_as_of | wall_clock | a timestamp).
+    """The quality clock: `override` (the `quality_now` setting, OMNISTOCK_QUALITY_NOW), else
+    `setting` (cadences.yml: data_as_of | wall_clock | a timestamp).
 
     data_as_of falls back to the wall clock when the warehouse has no as-of yet. Naive
     local time, like every timestamp in the contract."""
-    env = os.environ if env is None else env
-    choice = (env.get("OMNISTOCK_QUALITY_NOW") or setting or "data_as_of").strip()
+    choice = (override or setting or "data_as_of").strip()
     if choice == "data_as_of":
         return data_as_of or wall_clock
     if choice == "wall_clock":

@@ -1,8 +1,10 @@
 """Deliver new and re-opened alerts: the log always; a Slack-compatible incoming webhook and
-e-mail when configured in the environment. Secrets come only from the environment and
-are never logged (the log names the channel, not the URL, user or password).
+e-mail when configured. The configuration is an `AlertSettings`, which the `settings` resource
+(pipelines/defs/resources.py) fills from the environment; this module reads no environment
+itself. Secrets are never logged nor shown in a repr (the log names the channel, not the URL,
+user or password).
 
-Environment:
+Environment variables behind each field:
     OMNISTOCK_ALERT_WEBHOOK_URL      Slack (or compatible) incoming-webhook URL
     OMNISTOCK_ALERT_SMTP_HOST        SMTP server; e-mail is sent when this and _EMAIL_TO are set
     OMNISTOCK_ALERT_SMTP_PORT        default 25 (587 with STARTTLS, 465 with SSL)
@@ -17,11 +19,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import smtplib
 import urllib.request
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 from pipelines.quality.alerts import Notification
@@ -38,8 +39,28 @@ class DeliveryReport:
     errors: tuple[str, ...] = ()
 
 
-def min_severity(env: Mapping[str, str]) -> Severity:
-    return Severity.parse(env.get("OMNISTOCK_ALERT_MIN_SEVERITY") or "warn")
+@dataclass(frozen=True)
+class AlertSettings:
+    """Where alerts go besides the log. Empty values switch a channel off. The webhook URL (it
+    carries its token) and the SMTP password are secrets: left out of the repr."""
+
+    webhook_url: str = field(default="", repr=False)
+    smtp_host: str = ""
+    smtp_port: int | None = None  # default 25, 587 with starttls, 465 with ssl
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_security: str = "none"  # none | starttls | ssl
+    email_from: str = "omnistock@localhost"
+    email_to: str = ""  # comma-separated recipients
+    min_severity: str = "warn"  # lowest severity delivered outside the log: info | warn | critical
+
+    @property
+    def recipients(self) -> list[str]:
+        return [r.strip() for r in self.email_to.split(",") if r.strip()]
+
+
+def min_severity(settings: AlertSettings) -> Severity:
+    return Severity.parse(settings.min_severity or "warn")
 
 
 def alert_text(note: Notification) -> str:
@@ -83,45 +104,44 @@ def post_webhook(url: str, payload: dict, timeout: float = 10.0) -> None:
             raise RuntimeError(f"webhook answered HTTP {response.status}")
 
 
-def send_email(env: Mapping[str, str], notes: Sequence[Notification], timeout: float = 10.0) -> None:
-    recipients = [r.strip() for r in env["OMNISTOCK_ALERT_EMAIL_TO"].split(",") if r.strip()]
+def send_email(settings: AlertSettings, notes: Sequence[Notification], timeout: float = 10.0) -> None:
+    recipients = settings.recipients
     message = EmailMessage()
     worst = max((n.alert.severity for n in notes), key=lambda s: s.rank)
     message["Subject"] = f"[omnistock {worst.value}] {len(notes)} data quality alert(s)"
-    message["From"] = env.get("OMNISTOCK_ALERT_EMAIL_FROM") or "omnistock@localhost"
+    message["From"] = settings.email_from or "omnistock@localhost"
     message["To"] = ", ".join(recipients)
     message.set_content("\n".join(alert_text(n) for n in notes) + "\n\nSee marts.data_quality_alerts.\n")
-    security = (env.get("OMNISTOCK_ALERT_SMTP_SECURITY") or "none").lower()
-    host = env["OMNISTOCK_ALERT_SMTP_HOST"]
-    port = int(env.get("OMNISTOCK_ALERT_SMTP_PORT") or {"ssl": 465, "starttls": 587}.get(security, 25))
+    security = (settings.smtp_security or "none").lower()
+    host = settings.smtp_host
+    port = settings.smtp_port or {"ssl": 465, "starttls": 587}.get(security, 25)
     smtp_class = smtplib.SMTP_SSL if security == "ssl" else smtplib.SMTP
     with smtp_class(host, port, timeout=timeout) as smtp:
         if security == "starttls":
             smtp.starttls()
-        if env.get("OMNISTOCK_ALERT_SMTP_USER"):
-            smtp.login(env["OMNISTOCK_ALERT_SMTP_USER"], env.get("OMNISTOCK_ALERT_SMTP_PASSWORD", ""))
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
         smtp.send_message(message)
 
 
 def deliver(
     notes: Sequence[Notification],
     log: logging.Logger | logging.LoggerAdapter,
-    env: Mapping[str, str] | None = None,
+    settings: AlertSettings,
     data_dir: str = "",
 ) -> DeliveryReport:
     """Log every notification; send those at or above the minimum severity to the webhook and
     e-mail when configured. A delivery failure is logged (without secrets), never raised."""
-    env = os.environ if env is None else env
     for note in notes:
         level = logging.ERROR if note.alert.severity is Severity.CRITICAL else logging.WARNING
         log.log(level, "quality alert: " + alert_text(note))
-    floor = min_severity(env)
+    floor = min_severity(settings)
     outgoing = [n for n in notes if n.alert.severity.rank >= floor.rank]
     sent_webhook = sent_email = 0
     errors: list[str] = []
-    if outgoing and env.get("OMNISTOCK_ALERT_WEBHOOK_URL"):
+    if outgoing and settings.webhook_url:
         try:
-            post_webhook(env["OMNISTOCK_ALERT_WEBHOOK_URL"], slack_payload(outgoing, data_dir))
+            post_webhook(settings.webhook_url, slack_payload(outgoing, data_dir))
             sent_webhook = len(outgoing)
             log.info(f"quality alerts: {len(outgoing)} sent to the webhook (OMNISTOCK_ALERT_WEBHOOK_URL)")
         except Exception as exc:  # noqa: BLE001 — delivery must not stop the checks
@@ -129,9 +149,9 @@ def deliver(
             log.error(
                 f"quality alerts: webhook delivery failed ({type(exc).__name__}); they are in marts.data_quality_alerts"
             )
-    if outgoing and env.get("OMNISTOCK_ALERT_SMTP_HOST") and env.get("OMNISTOCK_ALERT_EMAIL_TO"):
+    if outgoing and settings.smtp_host and settings.recipients:
         try:
-            send_email(env, outgoing)
+            send_email(settings, outgoing)
             sent_email = len(outgoing)
             log.info(f"quality alerts: {len(outgoing)} e-mailed (OMNISTOCK_ALERT_EMAIL_TO)")
         except Exception as exc:  # noqa: BLE001

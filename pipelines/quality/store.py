@@ -11,8 +11,8 @@ import duckdb
 import polars as pl
 
 from pipelines.quality.alerts import ALERT_COLUMNS, Alert, AlertUpdate, CheckOutcome, reconcile_alerts
-from pipelines.quality.delivery import DeliveryReport, deliver
-from pipelines.settings import paths
+from pipelines.quality.delivery import AlertSettings, DeliveryReport, deliver
+from pipelines.settings import Paths
 from pipelines.warehouse import connect, replace_table
 
 SCHEMA, TABLE = "marts", "data_quality_alerts"
@@ -67,16 +67,19 @@ def record_outcomes(
     scope: Iterable[tuple[str, str]],
     run_id: str,
     log: logging.Logger | logging.LoggerAdapter,
+    where: Paths,
+    alerts: AlertSettings,
     observed_at: datetime | None = None,
 ) -> tuple[AlertUpdate, DeliveryReport]:
-    """Fold one run's outcomes into the alerts table, then deliver the new, re-opened and escalated alerts.
+    """Fold one run's outcomes into the alerts table of the warehouse in `where`, then deliver the
+    new, re-opened and escalated alerts as `alerts` says.
 
     Alert times are the wall clock of detection (local, naive), not the quality clock."""
     now = (observed_at or datetime.now()).replace(microsecond=0)
     scope = list(scope)
 
     def write() -> AlertUpdate:
-        with connect() as con:
+        with connect(where=where) as con:
             update = reconcile_alerts(read_alerts(con), outcomes, now, scope, run_id)
             replace_table(con, SCHEMA, TABLE, alerts_frame(update.alerts))
             return update
@@ -84,5 +87,5 @@ def record_outcomes(
     update = with_retry(write)
     for alert in update.resolved:
         log.info(f"quality alert resolved: {alert.check} on {alert.asset} {alert.subject}".rstrip())
-    report = deliver(update.notify, log, data_dir=str(paths().data_dir))
+    report = deliver(update.notify, log, alerts, data_dir=str(where.data_dir))
     return update, report

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -12,16 +11,8 @@ from pipelines.runner import RunOutcome, materialize_everything
 
 
 def build(data_dir: Path) -> RunOutcome:
-    """Run the whole pipeline (Dagster + dbt) against data_dir, restoring the environment after."""
-    saved = {k: os.environ.get(k) for k in ("OMNISTOCK_DATA_DIR", "OMNISTOCK_DAGSTER_STORAGE")}
-    try:
-        return materialize_everything(data_dir)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    """Run the whole pipeline (Dagster + dbt) against data_dir (the runner leaves os.environ as it is)."""
+    return materialize_everything(data_dir)
 
 
 def copy_landing(src: Path, dst: Path, sources: list[str] | None = None) -> None:

@@ -52,21 +52,22 @@ def test_clean_data_is_cleared_for_publishing(built: Path) -> None:
     assert any((built / "quality" / "gx" / "uncommitted" / "validations").iterdir())
 
 
-def test_an_open_critical_alert_blocks_the_gate_run_alone(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_open_critical_alert_blocks_the_gate_run_alone(built: Path) -> None:
     from pipelines.dbt_project import prepare_dbt_project
+    from pipelines.defs.resources import OmnistockSettings
+    from pipelines.quality.delivery import AlertSettings
     from pipelines.quality.store import record_outcomes
-    from pipelines.settings import export_environment
+    from pipelines.settings import Paths
 
-    monkeypatch.setenv("OMNISTOCK_DATA_DIR", str(built))
-    monkeypatch.setenv("OMNISTOCK_DAGSTER_STORAGE", str(built / "dagster"))
-    export_environment(built)
-    prepare_dbt_project()
+    prepare_dbt_project(built)
     before = query(built, "select max(cleared_at) from marts.publishable_sales_layer")
     record_outcomes(
         [CheckOutcome("contract", "marts/inventory_sales_layer", False, Severity.CRITICAL, "injected")],
         [],
         "test",
         dg.get_dagster_logger(),
+        Paths(built),
+        AlertSettings(),
     )
     from pipelines.definitions import defs
 
@@ -77,7 +78,9 @@ def test_an_open_critical_alert_blocks_the_gate_run_alone(built: Path, monkeypat
         ),
     ).resolve_job_def("gate_only")
     with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, resources={"settings": OmnistockSettings(data_dir=str(built))}
+        )
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert "open critical data quality alert" in failure.step_failure_data.error.message

@@ -1,4 +1,5 @@
-"""`omnistock docs`: dbt docs generated against the warehouse of the data folder, served on 127.0.0.1 only."""
+"""`omnistock docs`: dbt docs generated against the published copy of the data folder's warehouse (read-only,
+so it works while a build holds the live file), served on 127.0.0.1 only; no variable of the environment is set."""
 
 from __future__ import annotations
 
@@ -15,17 +16,9 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.dbt_docs import SITE_FILES, docs_server
-from pipelines.settings import REPO_ROOT
+from pipelines.warehouse import publish_for_readers
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def environment_restored(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The command exports the data folder's variables (as `omnistock run` does): put them back after."""
-    for name in ("OMNISTOCK_DATA_DIR", "OMNISTOCK_DAGSTER_STORAGE"):
-        monkeypatch.setenv(name, os.environ.get(name, ""))
-    monkeypatch.setenv("DAGSTER_HOME", os.environ.get("DAGSTER_HOME", str(REPO_ROOT)))
 
 
 def test_docs_has_help() -> None:
@@ -33,15 +26,27 @@ def test_docs_has_help() -> None:
     assert result.exit_code == 0 and "--no-serve" in result.output and "127.0.0.1" in result.output
 
 
-def test_docs_no_serve_generates_the_site_with_the_warehouse_catalog(tmp_path: Path, environment_restored) -> None:
+def test_docs_no_serve_generates_the_site_with_the_warehouse_catalog(tmp_path: Path) -> None:
     (tmp_path / "warehouse").mkdir()
-    with duckdb.connect(str(tmp_path / "warehouse" / "omnistock.duckdb")) as con:
+    live = tmp_path / "warehouse" / "omnistock.duckdb"
+    with duckdb.connect(str(live)) as con:
         con.execute("create schema marts")
         con.execute("create table marts.fulfillment_plan (order_id varchar, qty bigint)")
+    published = publish_for_readers(tmp_path)
+    before = (published.path.stat().st_mtime_ns, published.path.read_bytes())
+    environment = dict(os.environ)
 
-    result = runner.invoke(app, ["docs", "--no-serve", "--data-dir", str(tmp_path)])
+    # a build holds the live file (and has changed it since it was published): the docs read the copy
+    with duckdb.connect(str(live)) as building:
+        building.execute("create table marts.half_built (x int)")
+        result = runner.invoke(app, ["docs", "--no-serve", "--data-dir", str(tmp_path)])
 
     assert result.exit_code == 0, result.output
+    # no setting exported (only the real dbt for dbt_with_parent.py, pipelines/dbt_project.py)
+    assert {k: v for k, v in os.environ.items() if k != "OMNISTOCK_DBT_EXECUTABLE"} == {
+        k: v for k, v in environment.items() if k != "OMNISTOCK_DBT_EXECUTABLE"
+    }
+    assert (published.path.stat().st_mtime_ns, published.path.read_bytes()) == before  # opened read-only
     site = tmp_path / "dbt_docs" / "site"
     assert str(site) in result.output and "Serving" not in result.output
     assert sorted(p.name for p in site.iterdir()) == sorted(SITE_FILES)
@@ -54,15 +59,16 @@ def test_docs_no_serve_generates_the_site_with_the_warehouse_catalog(tmp_path: P
         "qty": "BIGINT",
     }
     assert "model.omnistock.inventory_sales_layer" not in catalog["nodes"]
+    assert not any("half_built" in key for key in [*catalog["nodes"], *catalog["sources"]])
     # the manifest carries the yml's descriptions
     manifest = json.loads((site / "manifest.json").read_text())
     column = manifest["nodes"]["model.omnistock.inventory_sales_layer"]["columns"]["available_to_sell"]
     assert column["description"].startswith("Units the channel may sell now") and column["data_type"] == "bigint"
 
 
-def test_docs_without_a_warehouse_says_what_to_do(tmp_path: Path, environment_restored) -> None:
+def test_docs_without_a_warehouse_says_what_to_do(tmp_path: Path) -> None:
     result = runner.invoke(app, ["docs", "--no-serve", "--data-dir", str(tmp_path / "nothing")])
-    assert result.exit_code == 1 and "omnistock run" in result.output
+    assert result.exit_code == 1 and "omnistock run" in result.output and "published" in result.output
     assert not (tmp_path / "nothing" / "dbt_docs").exists()
 
 

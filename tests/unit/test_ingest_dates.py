@@ -98,12 +98,19 @@ def test_planned_times_may_lie_ahead() -> None:
 
 
 def test_the_earliest_date_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert earliest_date() == EARLIEST_DATE == date(2000, 1, 1)
-    monkeypatch.setenv("OMNISTOCK_EARLIEST_DATE", "2020-01-01")
-    assert earliest_date() == date(2020, 1, 1)
-    result = validate(frame([order(created_at="2019-06-01 00:00:00")]), ORDERS, "orders.csv", NOW)
+    assert earliest_date() == earliest_date("") == EARLIEST_DATE == date(2000, 1, 1)
+    assert earliest_date("2020-01-01") == date(2020, 1, 1)
+    monkeypatch.setenv("OMNISTOCK_EARLIEST_DATE", "2020-01-01")  # read by the settings resource, not by validate
+    assert found(validate(frame([order(created_at="1999-06-01 00:00:00")]), ORDERS, "orders.csv", NOW))
+    assert validate(frame([order(created_at="2019-06-01 00:00:00")]), ORDERS, "orders.csv", NOW).quarantine.height == 0
+    result = validate(
+        frame([order(created_at="2019-06-01 00:00:00")]),
+        ORDERS,
+        "orders.csv",
+        NOW,
+        earliest=earliest_date("2020-01-01"),
+    )
     assert found(result)[0][3].startswith("implausible date 2019-06-01 00:00:00: before 2020-01-01")
     assert validate(frame([order()]), ORDERS, "o.csv", NOW, earliest=date(2026, 1, 1)).valid.height == 0
-    monkeypatch.setenv("OMNISTOCK_EARLIEST_DATE", "last year")
     with pytest.raises(ValueError, match="OMNISTOCK_EARLIEST_DATE must be a date"):
-        earliest_date()
+        earliest_date("last year")

@@ -199,14 +199,15 @@ def test_the_log_rows_read_nothing_and_keep_their_times_while_unchanged(where: P
     assert (changed["first_ingested_at"], changed["ingested_at"]) == (NOW, later)
 
 
-def test_the_landing_scan_asset_logs_warns_and_records(where: Paths, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_landing_scan_asset_logs_warns_and_records(where: Paths) -> None:
     from pipelines.defs.ingest.assets import LANDING_SCAN_KEY, ingest_assets, landing_scan
+    from pipelines.defs.resources import OmnistockSettings
 
-    monkeypatch.setenv("OMNISTOCK_DATA_DIR", str(where.data_dir))
     write(where.landing / "order_items.csv", "order_id\n1\n")
     (where.landing / "products" / "passwd.csv").symlink_to(where.data_dir.parent / "outside" / "passwd")
     with dg.DagsterInstance.ephemeral() as instance:
-        result = dg.materialize([landing_scan], instance=instance)
+        settings = OmnistockSettings(data_dir=str(where.data_dir))
+        result = dg.materialize([landing_scan], instance=instance, resources={"settings": settings})
         assert result.success
         warnings = [e.user_message for e in instance.all_logs(result.run_id) if e.level == 30]  # logging.WARNING
     (materialization,) = result.asset_materializations_for_node("raw___landing_scan")

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from pipelines import warehouse
 from pipelines.cli import app
+from pipelines.defs.resources import OmnistockSettings
 from pipelines.defs.serving.assets import PUBLISHED_WAREHOUSE, published_warehouse_asset, warehouse_writers
 from pipelines.warehouse import NoWarehouse, open_reader, publish_for_readers, published_path
 
@@ -189,15 +190,15 @@ def test_serving_depends_on_every_asset_in_the_warehouse_pool() -> None:
 
     served = published_warehouse_asset(writers)
     assert served.node_def.pool == warehouse.WAREHOUSE_POOL
-    graph = dg.Definitions.merge(domains, dg.Definitions(assets=[served])).resolve_asset_graph()
+    settings = dg.Definitions(resources={"settings": OmnistockSettings(data_dir="/nowhere")})
+    graph = dg.Definitions.merge(domains, dg.Definitions(assets=[served]), settings).resolve_asset_graph()
     assert graph.get(PUBLISHED_WAREHOUSE).parent_keys == set(writers)
 
 
-def test_the_serving_asset_publishes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OMNISTOCK_DATA_DIR", str(tmp_path))
+def test_the_serving_asset_publishes_the_warehouse_of_its_settings(tmp_path: Path) -> None:
     build(tmp_path, 9)
     served = published_warehouse_asset([])
-    result = dg.materialize([served])
+    result = dg.materialize([served], resources={"settings": OmnistockSettings(data_dir=str(tmp_path))})
     assert result.success
     (materialization,) = result.asset_materializations_for_node(served.node_def.name)
     assert materialization.metadata["bytes"].value == published_path(tmp_path).stat().st_size

@@ -16,7 +16,6 @@ from pipelines.ingest.raw_zone import RawZone
 from pipelines.quality.ge_runner import Chunked, Outcome, merge_outcomes, row_count_outcomes, run_suites
 from pipelines.quality.severity import Severity
 from pipelines.quality.suites import raw_source_suite
-from pipelines.settings import paths
 
 C, W = Severity.CRITICAL, Severity.WARN
 
@@ -90,9 +89,8 @@ def lineage(frame: pl.DataFrame, delivery: str) -> pl.DataFrame:
 
 
 @pytest.fixture
-def raw_zone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("OMNISTOCK_DATA_DIR", str(tmp_path))
-    zone = RawZone(paths().raw, SOURCES["order_lines"])
+def raw_zone(tmp_path: Path) -> Path:
+    zone = RawZone(tmp_path / "raw", SOURCES["order_lines"])
     zone.folder.mkdir(parents=True)
     order_lines().cast(dict(zone.row_schema)).write_parquet(zone.folder / "d1.parquet")
     # two small deliveries, validated together in one chunk; d3 repeats one of its own keys
@@ -110,7 +108,7 @@ def raw_zone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_chunks_split_on_the_key_hold_every_row_once(raw_zone: Path) -> None:
     suite = raw_source_suite(SOURCES["order_lines"])
-    rows, chunks = raw_chunks(SOURCES["order_lines"], suite.columns, 14, 15, suite.unique_key)
+    rows, chunks = raw_chunks(raw_zone / "raw", SOURCES["order_lines"], suite.columns, 14, 15, suite.unique_key)
     parts = list(chunks)
     # d1 (60 rows) cut in 4 by key hash, d2 (8) and d3 (5) together
     assert rows == 73 and len(parts) == 5
@@ -126,17 +124,17 @@ def test_chunks_split_on_the_key_hold_every_row_once(raw_zone: Path) -> None:
         p.filter((pl.col("order_id") == "O005") & (pl.col("line_no") == 1) & (pl.col("_delivery_id") == "d1")).height
         for p in parts
     ) == [0, 0, 0, 0, 2]
-    rows, chunks = raw_chunks(SOURCES["order_lines"], suite.columns, 14, 73, suite.unique_key)
+    rows, chunks = raw_chunks(raw_zone / "raw", SOURCES["order_lines"], suite.columns, 14, 73, suite.unique_key)
     assert rows == 73 and len(list(chunks)) == 1  # small: one piece, as before
-    rows, chunks = raw_chunks(SOURCES["order_lines"], suite.columns, 14, 15, ("order_id", "line_no"))
+    rows, chunks = raw_chunks(raw_zone / "raw", SOURCES["order_lines"], suite.columns, 14, 15, ("order_id", "line_no"))
     assert [p.height for p in chunks] and rows == 73  # without the delivery in the key: hashed over every row
 
 
 def test_validating_in_chunks_finds_what_one_validation_finds(raw_zone: Path) -> None:
     source = SOURCES["order_lines"]
     suite = raw_source_suite(source, {"sku": [f"SKU{i}" for i in range(7)]}, min_rows=100)
-    _, whole = raw_chunks(source, suite.columns, 14, 1_000, suite.unique_key)
-    rows, chunks = raw_chunks(source, suite.columns, 14, 15, suite.unique_key)
+    _, whole = raw_chunks(raw_zone / "raw", source, suite.columns, 14, 1_000, suite.unique_key)
+    rows, chunks = raw_chunks(raw_zone / "raw", source, suite.columns, 14, 15, suite.unique_key)
     (one,) = run_suites(raw_zone, [(suite, next(whole).to_pandas())], build_docs=False)
     (chunked,) = run_suites(raw_zone, [(suite, Chunked(rows, (c.to_pandas() for c in chunks)))], build_docs=False)
 

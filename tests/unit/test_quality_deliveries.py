@@ -44,7 +44,7 @@ def orders(con: duckdb.DuckDBPyConnection, rows: list[tuple], channel: str = "tm
 
 
 def test_the_shipped_configuration_expects_settlements_once_delivered_orders_are_due() -> None:
-    config = load_config(DEFAULT_CONFIG.parent / "nowhere", env={})
+    config = load_config(DEFAULT_CONFIG.parent / "nowhere")
     (rule,) = config.expected_sources
     assert rule == ExpectedSource(
         "settlements",
@@ -58,7 +58,7 @@ def test_the_shipped_configuration_expects_settlements_once_delivered_orders_are
 
 
 def test_settlements_empty_while_delivered_orders_are_owed_a_payout_is_critical(con: duckdb.DuckDBPyConnection) -> None:
-    (rule,) = load_config(DEFAULT_CONFIG.parent / "nowhere", env={}).expected_sources
+    (rule,) = load_config(DEFAULT_CONFIG.parent / "nowhere").expected_sources
     orders(
         con,
         [
@@ -86,7 +86,7 @@ def test_settlements_empty_while_delivered_orders_are_owed_a_payout_is_critical(
 
 
 def test_an_empty_source_nothing_needs_yet_is_not_an_alert(con: duckdb.DuckDBPyConnection) -> None:
-    (rule,) = load_config(DEFAULT_CONFIG.parent / "nowhere", env={}).expected_sources
+    (rule,) = load_config(DEFAULT_CONFIG.parent / "nowhere").expected_sources
     orders(con, [("O1", "delivered", NOW - timedelta(days=2)), ("O2", "allocated", NOW - timedelta(days=60))])
     (outcome,) = expected_source_outcomes(con, [rule], NOW, asset_of)
     assert outcome.passed and outcome.severity is Severity.INFO
@@ -144,7 +144,7 @@ def test_the_deliveries_check_is_wired_before_publishing() -> None:
 
 def test_orders_of_channels_no_platform_settles_need_no_settlement(con: duckdb.DuckDBPyConnection) -> None:
     """A brand selling only in its own stores (POS) never gets a settlement: that must not block publishing."""
-    (shipped,) = load_config(DEFAULT_CONFIG.parent / "nowhere", env={}).expected_sources
+    (shipped,) = load_config(DEFAULT_CONFIG.parent / "nowhere").expected_sources
     due = NOW - timedelta(days=30)
     orders(con, [("P1", "delivered", due), ("P2", "returned", due)], channel="pos")
     (outcome,) = expected_source_outcomes(con, [shipped], NOW, asset_of)

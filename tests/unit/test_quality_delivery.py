@@ -13,7 +13,7 @@ import pytest
 
 from pipelines.quality import delivery
 from pipelines.quality.alerts import CheckOutcome, reconcile_alerts
-from pipelines.quality.delivery import deliver, slack_payload
+from pipelines.quality.delivery import AlertSettings, deliver, slack_payload
 from pipelines.quality.severity import Severity
 
 NOW = datetime(2026, 1, 1, 10, 0)
@@ -60,7 +60,7 @@ def test_webhook_receives_slack_json_once_per_delivery(webhook: str, caplog: pyt
     )
     log = logging.getLogger("omnistock.test")
     with caplog.at_level(logging.INFO, logger="omnistock.test"):
-        report = deliver(notes, log, env={"OMNISTOCK_ALERT_WEBHOOK_URL": webhook})
+        report = deliver(notes, log, AlertSettings(webhook_url=webhook))
     assert (report.logged, report.webhook, report.errors) == (3, 2, ())  # info goes to the log only
     assert len(Receiver.received) == 1
     message = Receiver.received[0]
@@ -80,12 +80,12 @@ def test_failed_delivery_is_logged_without_the_url_and_does_not_raise(caplog: py
     notes = _notes(CheckOutcome("contract", "raw/orders", False, Severity.CRITICAL, "nulls"))
     url = "http://127.0.0.1:9/hooks/SECRET-TOKEN"  # discard port: nothing listens
     with caplog.at_level(logging.INFO):
-        report = deliver(notes, logging.getLogger("omnistock.test"), env={"OMNISTOCK_ALERT_WEBHOOK_URL": url})
+        report = deliver(notes, logging.getLogger("omnistock.test"), AlertSettings(webhook_url=url))
     assert report.webhook == 0 and report.errors and report.errors[0].startswith("webhook:")
     assert "SECRET-TOKEN" not in caplog.text
 
 
-def test_email_uses_the_environment_and_never_logs_the_password(
+def test_email_uses_the_settings_and_never_logs_the_password(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     sent: list = []
@@ -110,22 +110,24 @@ def test_email_uses_the_environment_and_never_logs_the_password(
             sent.append(("send", message["To"], message["Subject"], message.get_content()))
 
     monkeypatch.setattr(delivery.smtplib, "SMTP", FakeSMTP)
-    env = {
-        "OMNISTOCK_ALERT_SMTP_HOST": "smtp.example.test",
-        "OMNISTOCK_ALERT_SMTP_SECURITY": "starttls",
-        "OMNISTOCK_ALERT_SMTP_USER": "ops",
-        "OMNISTOCK_ALERT_SMTP_PASSWORD": "hunter2-secret",
-        "OMNISTOCK_ALERT_EMAIL_TO": "a@example.test, b@example.test",
-    }
+    settings = AlertSettings(
+        smtp_host="smtp.example.test",
+        smtp_security="starttls",
+        smtp_user="ops",
+        smtp_password="hunter2-secret",
+        email_to="a@example.test, b@example.test",
+    )
     notes = _notes(CheckOutcome("freshness", "staging/stg_wms_snapshots", False, Severity.CRITICAL, "WH: LATE", "WH"))
     with caplog.at_level(logging.INFO):
-        report = deliver(notes, logging.getLogger("omnistock.test"), env=env)
+        report = deliver(notes, logging.getLogger("omnistock.test"), settings)
     assert report.email == 1
     assert sent[0] == ("connect", "smtp.example.test", 587) and sent[1] == ("starttls",)
     assert (
         sent[3][1] == "a@example.test, b@example.test" and sent[3][2] == "[omnistock critical] 1 data quality alert(s)"
     )
     assert "hunter2-secret" not in caplog.text
+    assert "hunter2-secret" not in repr(settings) and "smtp.example.test" in repr(settings)
+    assert sent[2] == ("login", "ops", "hunter2-secret")
 
 
 def test_payload_shape_for_many_alerts_stays_within_slack_limits() -> None:

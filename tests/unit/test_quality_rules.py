@@ -47,24 +47,22 @@ def test_event_in_the_future_counts_as_fresh() -> None:
 
 def test_config_parses_durations_platform_schedules_and_the_clock(tmp_path) -> None:
     assert parse_duration("90m") == timedelta(minutes=90) and parse_duration("7d") == timedelta(days=7)
-    config = load_config(tmp_path, env={})  # the repository's cadences.yml
+    config = load_config(tmp_path)  # the repository's cadences.yml
     settlements = config.freshness["settlements"]
     assert settlements.by == "channel_id"
     assert settlements.cadence_for("Shopee").max_age == timedelta(days=9)
     assert settlements.cadence_for("Tmall").max_age == timedelta(days=2)
     assert config.freshness["wms_snapshots"].cadence.severity is Severity.CRITICAL
     as_of = datetime(2025, 11, 29, 23, 59, 59)
-    assert resolve_now("data_as_of", as_of, NOW, env={}) == as_of
-    assert resolve_now("data_as_of", None, NOW, env={}) == NOW
-    assert resolve_now("wall_clock", as_of, NOW, env={}) == NOW
-    assert resolve_now("data_as_of", as_of, NOW, env={"OMNISTOCK_QUALITY_NOW": "2025-11-11 00:00:00"}) == datetime(
-        2025, 11, 11
-    )
+    assert resolve_now("data_as_of", as_of, NOW) == as_of
+    assert resolve_now("data_as_of", None, NOW) == NOW
+    assert resolve_now("wall_clock", as_of, NOW) == NOW
+    assert resolve_now("data_as_of", as_of, NOW, "2025-11-11 00:00:00") == datetime(2025, 11, 11)
     (tmp_path / "quality").mkdir()
     (tmp_path / "quality" / "cadences.yml").write_text(
         "now: wall_clock\nfreshness:\n  orders: {column: updated_at, every: 1h}\n"
     )
-    assert load_config(tmp_path, env={}).now == "wall_clock"
+    assert load_config(tmp_path).now == "wall_clock"
 
 
 # --- order volume --------------------------------------------------------------------------------------------

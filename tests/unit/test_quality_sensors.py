@@ -6,6 +6,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.defs.quality.sensors import run_failure_alert, run_success_resolves
+from pipelines.defs.resources import OmnistockSettings
 from pipelines.settings import paths
 
 
@@ -29,6 +30,10 @@ def passing_job() -> None:
     fine()
 
 
+def _settings() -> OmnistockSettings:
+    return OmnistockSettings(data_dir=str(paths().data_dir))
+
+
 def _alerts() -> list[tuple]:
     with duckdb.connect(str(paths().warehouse), read_only=True) as con:
         return con.execute('select "check", asset, severity, status, count from marts.data_quality_alerts').fetchall()
@@ -45,7 +50,7 @@ def test_failed_runs_raise_one_alert_and_a_success_resolves_it() -> None:
                 dagster_instance=instance,
                 dagster_run=result.dagster_run,
             ).for_run_failure()
-            run_failure_alert(context)
+            run_failure_alert(context, settings=_settings())
         assert _alerts() == [("run_failure", "job/materialize_everything", "warn", "open", 2)]
 
         result = passing_job.execute_in_process(instance=instance)
@@ -56,7 +61,8 @@ def test_failed_runs_raise_one_alert_and_a_success_resolves_it() -> None:
                 dagster_event=success,
                 dagster_instance=instance,
                 dagster_run=result.dagster_run,
-            )
+            ),
+            settings=_settings(),
         )
         assert _alerts() == [("run_failure", "job/materialize_everything", "warn", "resolved", 2)]
 

@@ -9,6 +9,9 @@ build then runs with `--full-refresh` (the daily history tables are protected by
 Each build's dbt artifacts (run_results.json, compiled SQL, dbt.log) go to
 `<data>/dagster/dbt_runs/<run id>/`; the newest `DBT_RUNS_KEPT` are kept (dagster-dbt's
 default, a new folder under dbt_project/target per run, grows without end on a schedule).
+
+dbt is told the data folder of the `settings` resource as the var `data_dir` (profiles.yml and
+the sources read it), so a build never depends on where dbt starts nor on the environment.
 """
 
 import shutil
@@ -17,22 +20,24 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from pipelines.dbt_project import dbt_vars
 from pipelines.defs.dbt.resources import dbt_project
+from pipelines.defs.resources import OmnistockSettings
 from pipelines.defs.shared.keys import translator
 from pipelines.ingest.raw_zone import REBUILD_MARKER
-from pipelines.settings import paths
+from pipelines.settings import Paths
 from pipelines.warehouse import WAREHOUSE_POOL
 
 DBT_RUNS_KEPT = 10
 
 
-def dbt_run_folder(run_id: str) -> Path:
-    return paths().dagster_storage / "dbt_runs" / run_id
+def dbt_run_folder(where: Paths, run_id: str) -> Path:
+    return where.dagster_storage / "dbt_runs" / run_id
 
 
-def prune_dbt_runs(keep: int = DBT_RUNS_KEPT) -> None:
+def prune_dbt_runs(where: Paths, keep: int = DBT_RUNS_KEPT) -> None:
     """Delete all but the `keep` most recent builds' dbt artifact folders."""
-    folder = paths().dagster_storage / "dbt_runs"
+    folder = where.dagster_storage / "dbt_runs"
     runs = (
         sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
         if folder.is_dir()
@@ -42,15 +47,16 @@ def prune_dbt_runs(keep: int = DBT_RUNS_KEPT) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def rebuild_markers() -> list[Path]:
+def rebuild_markers(where: Paths) -> list[Path]:
     """Markers ingestion left because rows left the raw zone since the last build."""
-    return sorted((paths().raw / "_manifest").glob(f"{REBUILD_MARKER}.*"))
+    return sorted((where.raw / "_manifest").glob(f"{REBUILD_MARKER}.*"))
 
 
 @dbt_assets(manifest=dbt_project().manifest_path, dagster_dbt_translator=translator, pool=WAREHOUSE_POOL)
-def omnistock_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    markers = rebuild_markers()
-    args = ["build"]
+def omnistock_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: OmnistockSettings):
+    where = settings.paths
+    markers = rebuild_markers(where)
+    args = ["build", *dbt_vars(where)]
     if markers:
         context.log.info(
             "rows left the raw zone of "
@@ -59,8 +65,8 @@ def omnistock_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource)
         )
         args.append("--full-refresh")
     try:
-        yield from dbt.cli(args, context=context, target_path=dbt_run_folder(context.run.run_id)).stream()
+        yield from dbt.cli(args, context=context, target_path=dbt_run_folder(where, context.run.run_id)).stream()
     finally:
-        prune_dbt_runs()
+        prune_dbt_runs(where)
     for marker in markers:
         marker.unlink(missing_ok=True)

@@ -22,6 +22,7 @@ from pipelines.defs.fulfillment.load import (
     select_open_orders,
     select_replay_orders,
 )
+from pipelines.defs.resources import OmnistockSettings
 from pipelines.defs.shared.keys import dbt_key, table_key
 from pipelines.fulfillment.documents import (
     CANCELLED_STATUSES,
@@ -34,7 +35,7 @@ from pipelines.fulfillment.membership import DEFAULT_RULES_FILE, load_rules
 from pipelines.fulfillment.model import REGION_CENTROIDS_CSV, load_region_centroids
 from pipelines.fulfillment.planning import DEFAULT_MAX_PLAN_LINES, check_plan_size, plan_open_orders, plan_replay
 from pipelines.fulfillment.replay import DEFAULT_MAX_ORDERS
-from pipelines.settings import paths
+from pipelines.settings import Paths
 from pipelines.warehouse import WAREHOUSE_POOL, connect, read_frame, replace_table
 
 GROUP = "fulfillment"
@@ -53,9 +54,9 @@ class ReplayConfig(PlanningConfig):
     replay_max_orders: int = DEFAULT_MAX_ORDERS  # ... at most this many, the most recently paid
 
 
-def interception_export_path() -> Path:
+def interception_export_path(where: Paths) -> Path:
     """<data folder>/exports/interception_list.csv"""
-    return paths().data_dir / "exports" / "interception_list.csv"
+    return where.exports / "interception_list.csv"
 
 
 def _summary(frame: pl.DataFrame, table: str) -> dict:
@@ -71,10 +72,12 @@ def _summary(frame: pl.DataFrame, table: str) -> dict:
     description="Paid, unallocated order lines -> location, FEFO lots, successor substitutions, gift lines, "
     "with a reason for every decision and failure (docs/fulfillment.md).",
 )
-def fulfillment_plan(context: dg.AssetExecutionContext, config: PlanningConfig) -> dg.MaterializeResult:
+def fulfillment_plan(
+    context: dg.AssetExecutionContext, config: PlanningConfig, settings: OmnistockSettings
+) -> dg.MaterializeResult:
     rules = load_rules(Path(config.membership_rules_file))
     centroids = load_region_centroids(Path(config.region_centroids_file))
-    with connect() as con:
+    with connect(where=settings.paths) as con:
         scope = select_open_orders(con, as_of(con))
         check_plan_size(scope, config.max_plan_lines)
         frame = plan_open_orders(planning_inputs(con), rules, centroids)
@@ -94,10 +97,12 @@ def fulfillment_plan(context: dg.AssetExecutionContext, config: PlanningConfig) 
     "replay_max_orders), as if unallocated, against the stock they saw (pipelines/fulfillment/replay.py): the "
     "realistic measure of automatic routing.",
 )
-def fulfillment_replay_plan(context: dg.AssetExecutionContext, config: ReplayConfig) -> dg.MaterializeResult:
+def fulfillment_replay_plan(
+    context: dg.AssetExecutionContext, config: ReplayConfig, settings: OmnistockSettings
+) -> dg.MaterializeResult:
     rules = load_rules(Path(config.membership_rules_file))
     centroids = load_region_centroids(Path(config.region_centroids_file))
-    with connect() as con:
+    with connect(where=settings.paths) as con:
         scope = select_replay_orders(con, as_of(con), config.replay_days, config.replay_max_orders)
         check_plan_size(scope, config.max_plan_lines)
         context.log.info(f"replaying {scope.orders:,} orders ({scope.lines:,} lines): {scope.what}")
@@ -123,8 +128,8 @@ def fulfillment_replay_plan(context: dg.AssetExecutionContext, config: ReplayCon
     description="Outbound documents for the WMS: one per order and shipping location "
     "of the plan, one line per SKU and lot.",
 )
-def wms_outbound_documents() -> dg.MaterializeResult:
-    with connect() as con:
+def wms_outbound_documents(settings: OmnistockSettings) -> dg.MaterializeResult:
+    with connect(where=settings.paths) as con:
         frame = outbound_documents(read_frame(con, "select * from marts.fulfillment_plan"), as_of(con))
         replace_table(con, "marts", "wms_outbound_documents", frame)
     return dg.MaterializeResult(
@@ -140,8 +145,8 @@ def wms_outbound_documents() -> dg.MaterializeResult:
     kinds={"python", "duckdb"},
     description="Inbound documents for the WMS: supplier ASNs and incoming transfers still expected.",
 )
-def wms_inbound_documents() -> dg.MaterializeResult:
-    with connect() as con:
+def wms_inbound_documents(settings: OmnistockSettings) -> dg.MaterializeResult:
+    with connect(where=settings.paths) as con:
         frame = inbound_documents(
             read_frame(con, "select asn_id, location_id, sku, qty, expected_at, status from staging.stg_inbound_asn"),
             read_frame(
@@ -168,8 +173,8 @@ def wms_inbound_documents() -> dg.MaterializeResult:
     description="Orders cancelled or refunded after release to the WMS and not shipped, for warehouse and "
     "carrier; also exported to <data>/exports/interception_list.csv.",
 )
-def interception_list_asset() -> dg.MaterializeResult:
-    with connect() as con:
+def interception_list_asset(settings: OmnistockSettings) -> dg.MaterializeResult:
+    with connect(where=settings.paths) as con:
         # only the cancelled / refunded orders that have a location are read (not the whole history)
         cancelled = {"statuses": list(CANCELLED_STATUSES)}
         frame = interception_list(
@@ -180,7 +185,7 @@ def interception_list_asset() -> dg.MaterializeResult:
             as_of(con),
         )
         replace_table(con, "marts", "interception_list", frame)
-    export = interception_export_path()
+    export = interception_export_path(settings.paths)
     export.parent.mkdir(parents=True, exist_ok=True)
     frame.write_csv(export)
     return dg.MaterializeResult(
@@ -197,8 +202,8 @@ def interception_list_asset() -> dg.MaterializeResult:
     description="Share of orders routed automatically and counts by reason, for the "
     "open orders (scope open_orders) and the replay of the last days (scope replay).",
 )
-def fulfillment_kpis_asset() -> dg.MaterializeResult:
-    with connect() as con:
+def fulfillment_kpis_asset(settings: OmnistockSettings) -> dg.MaterializeResult:
+    with connect(where=settings.paths) as con:
         frame = pl.concat(
             [
                 fulfillment_kpis(read_frame(con, "select * from marts.fulfillment_plan"), "open_orders"),

@@ -16,11 +16,11 @@ import dagster as dg
 import polars as pl
 
 from pipelines.contract import MASTER_SOURCES, SOURCES, Source
+from pipelines.defs.resources import OmnistockSettings
 from pipelines.defs.shared.keys import raw_key
 from pipelines.ingest.discover import LANDING_LOG, landing_log, landing_report, source_deliveries
 from pipelines.ingest.load import ingest_source, known_values
 from pipelines.ingest.raw_zone import MANIFEST_SCHEMA
-from pipelines.settings import paths
 
 
 class IngestConfig(dg.Config):
@@ -39,8 +39,8 @@ _LISTED = 50  # files named in the materialization's metadata (all are in ops.in
     "mapped export (or matched by no mapping), links leaving the landing zone, special files. Each is a warning "
     "and a row of ops.ingestion_log (status unrecognised or skipped) naming where it would be read.",
 )
-def landing_scan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    where = paths()
+def landing_scan(context: dg.AssetExecutionContext, settings: OmnistockSettings) -> dg.MaterializeResult:
+    where = settings.paths
     entries = landing_report(where)
     target = where.raw / "_manifest" / f"{LANDING_LOG}.parquet"
     previous = (
@@ -80,8 +80,10 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
         description=f"{source.description} Deliveries under landing/{source.name}/ "
         "(and platform formats or mapped exports that produce it), checked against the contract.",
     )
-    def _ingest(context: dg.AssetExecutionContext, config: IngestConfig) -> dg.MaterializeResult:
-        where = paths()
+    def _ingest(
+        context: dg.AssetExecutionContext, config: IngestConfig, settings: OmnistockSettings
+    ) -> dg.MaterializeResult:
+        where = settings.paths
         report = ingest_source(
             source,
             source_deliveries(where, source.name),
@@ -89,6 +91,8 @@ def build_ingest_asset(source: Source) -> dg.AssetsDefinition:
             datetime.now(),
             known_values(source, where.raw),
             full_refresh=config.full_refresh,
+            min_share=settings.quality_config_file().redelivery_min_share,
+            earliest=settings.earliest,
         )
         for row in report.problems.iter_rows(named=True):
             context.log.warning(f"{source.name}: {row['file']} was {row['status']}: {row['message']}")

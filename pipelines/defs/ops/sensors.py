@@ -5,15 +5,15 @@ import hashlib
 import dagster as dg
 
 from pipelines.defs.ops.jobs import everything_job
+from pipelines.defs.resources import OmnistockSettings
 from pipelines.ingest.readers import landing_files
-from pipelines.settings import paths
+from pipelines.settings import Paths
 
 
-def landing_fingerprint() -> tuple[str, int]:
+def landing_fingerprint(where: Paths) -> tuple[str, int]:
     """A digest of every landing file's (and the data folder's own mappings') path, size and
     modification time, and the number of landing files."""
     digest = hashlib.sha256()
-    where = paths()
     files = landing_files(where.landing)
     for path in landing_files(where.data_dir / "mappings"):
         stat = path.stat()
@@ -31,10 +31,12 @@ def landing_fingerprint() -> tuple[str, int]:
     description="Runs materialize_everything when files in the landing zone (or the data folder's mappings) are "
     "added, changed or removed; ingestion then reads only the new and changed files.",
 )
-def landing_zone_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    fingerprint, count = landing_fingerprint()
+def landing_zone_sensor(
+    context: dg.SensorEvaluationContext, settings: OmnistockSettings
+) -> dg.SensorResult | dg.SkipReason:
+    fingerprint, count = landing_fingerprint(settings.paths)
     if count == 0:
-        return dg.SkipReason(f"no files under {paths().landing}")
+        return dg.SkipReason(f"no files under {settings.paths.landing}")
     if fingerprint == context.cursor:
         return dg.SkipReason(f"no change in the {count} landing file(s)")
     return dg.SensorResult(

@@ -12,6 +12,7 @@ from datetime import datetime
 import dagster as dg
 import polars as pl
 
+from pipelines.defs.resources import OmnistockSettings
 from pipelines.defs.shared.checks import GATED_ASSETS
 from pipelines.defs.shared.keys import dbt_key
 from pipelines.quality.alerts import open_blocking_alerts
@@ -29,8 +30,8 @@ from pipelines.warehouse import WAREHOUSE_POOL, connect, read_frame, replace_tab
     description="Quantities cleared for publishing to each channel (never more than available_to_sell), written to "
     "marts.publishable_sales_layer; does not materialize when a critical quality check failed.",
 )
-def sales_layer_ready(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    with connect() as con:
+def sales_layer_ready(context: dg.AssetExecutionContext, settings: OmnistockSettings) -> dg.MaterializeResult:
+    with connect(where=settings.paths) as con:
         blocking = open_blocking_alerts(read_alerts(con))
         if blocking:
             raise dg.Failure(

@@ -18,17 +18,17 @@ import polars as pl
 
 from pipelines.contract import SOURCES
 from pipelines.defs.quality import readers
+from pipelines.defs.resources import OmnistockSettings
 from pipelines.defs.shared.checks import DELIVERY_SPECS, MARTS, WAREHOUSE_SPECS, staging_key
 from pipelines.defs.shared.keys import dbt_key, raw_key
 from pipelines.ingest.load import known_values
 from pipelines.quality.alerts import CheckOutcome
-from pipelines.quality.config import load_config, resolve_now
+from pipelines.quality.config import resolve_now
 from pipelines.quality.freshness import assess_freshness
 from pipelines.quality.severity import Severity, worst
 from pipelines.quality.store import record_outcomes
 from pipelines.quality.suites import mart_suites, raw_source_suite
 from pipelines.quality.volume import detect_volume_anomalies
-from pipelines.settings import paths
 from pipelines.warehouse import WAREHOUSE_POOL, connect
 
 
@@ -50,8 +50,13 @@ def _result(key: dg.AssetCheckKey, findings: list[CheckOutcome], metadata: dict)
     )
 
 
-def _record(context: dg.AssetCheckExecutionContext, outcomes: list[CheckOutcome], scope: list[tuple[str, str]]) -> dict:
-    update, report = record_outcomes(outcomes, scope, context.run.run_id, context.log)
+def _record(
+    context: dg.AssetCheckExecutionContext,
+    settings: OmnistockSettings,
+    outcomes: list[CheckOutcome],
+    scope: list[tuple[str, str]],
+) -> dict:
+    update, report = record_outcomes(outcomes, scope, context.run.run_id, context.log, settings.paths, settings.alerts)
     return {
         "alerts_new_or_reopened": len(update.notify),
         "alerts_resolved": len(update.resolved),
@@ -73,19 +78,21 @@ def build_raw_contract_check(name: str) -> dg.AssetChecksDefinition:
         description=f"Great Expectations suite raw.{name}, generated from pipelines/contract.py: columns, keys, "
         "required values, allowed values, ranges, references to the master data, row count.",
     )
-    def _contract(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    def _contract(context: dg.AssetCheckExecutionContext, settings: OmnistockSettings) -> dg.AssetCheckResult:
         from pipelines.quality.ge_runner import CHUNK_ROWS, Chunked, data_docs_dir, run_suites
 
-        where = paths()
-        config = load_config(where.data_dir)
+        where = settings.paths
+        config = settings.quality_config_file()
         references = {column: values.to_list() for column, values in known_values(source, where.raw).items()}
         suite = raw_source_suite(source, references, config.min_rows.get(name, 0))
         # a large raw zone is validated in chunks of whole deliveries (memory holds one chunk at a time)
-        rows, chunks = readers.raw_chunks(source, suite.columns, config.raw_lookback_days, CHUNK_ROWS, suite.unique_key)
+        rows, chunks = readers.raw_chunks(
+            where.raw, source, suite.columns, config.raw_lookback_days, CHUNK_ROWS, suite.unique_key
+        )
         frame = next(chunks).to_pandas() if rows <= CHUNK_ROWS else Chunked(rows, (c.to_pandas() for c in chunks))
         (result,) = run_suites(where.data_dir, [(suite, frame)])
         outcome = CheckOutcome("contract", suite.asset, result.success, result.severity, result.message())
-        alert_meta = _record(context, [outcome], [("contract", suite.asset)])
+        alert_meta = _record(context, settings, [outcome], [("contract", suite.asset)])
         return _result(
             dg.AssetCheckKey(raw_key(name), "contract"),
             [outcome],
@@ -126,16 +133,16 @@ def _freshness(con, config, now: datetime, source: str) -> list[CheckOutcome]:
 
 
 @dg.multi_asset_check(specs=WAREHOUSE_SPECS, can_subset=True, pool=WAREHOUSE_POOL, name="warehouse_quality_checks")
-def warehouse_quality_checks(context: dg.AssetCheckExecutionContext):
+def warehouse_quality_checks(context: dg.AssetCheckExecutionContext, settings: OmnistockSettings):
     from pipelines.quality.ge_runner import data_docs_dir, run_suites
 
-    where = paths()
-    config = load_config(where.data_dir)
+    where = settings.paths
+    config = settings.quality_config_file()
     selected = context.selected_asset_check_keys
     findings: dict[dg.AssetCheckKey, list[CheckOutcome]] = {}
     metadata: dict[dg.AssetCheckKey, dict] = {}
-    with connect(read_only=True) as con:
-        now = resolve_now(config.now, readers.data_as_of(con), datetime.now())
+    with connect(read_only=True, where=where) as con:
+        now = resolve_now(config.now, readers.data_as_of(con), datetime.now(), settings.quality_now)
         context.log.info(f"quality clock: {now:%Y-%m-%d %H:%M:%S} (setting {config.now!r})")
         for key in selected:
             if key.name == "freshness":
@@ -189,7 +196,7 @@ def warehouse_quality_checks(context: dg.AssetCheckExecutionContext):
             "data_docs": dg.MetadataValue.path(str(data_docs_dir(where.data_dir) / "index.html")),
         }
     outcomes = [o for group in findings.values() for o in group]
-    alert_meta = _record(context, outcomes, [(k.name, k.asset_key.to_user_string()) for k in findings])
+    alert_meta = _record(context, settings, outcomes, [(k.name, k.asset_key.to_user_string()) for k in findings])
     for key in sorted(findings, key=lambda k: (k.asset_key.to_user_string(), k.name)):
         yield _result(
             key, findings[key], {"quality_now": now.isoformat(sep=" "), **metadata.get(key, {}), **alert_meta}
@@ -197,21 +204,21 @@ def warehouse_quality_checks(context: dg.AssetCheckExecutionContext):
 
 
 @dg.multi_asset_check(specs=DELIVERY_SPECS, can_subset=True, pool=WAREHOUSE_POOL, name="delivery_checks")
-def delivery_checks(context: dg.AssetCheckExecutionContext):
+def delivery_checks(context: dg.AssetCheckExecutionContext, settings: OmnistockSettings):
     """Held re-deliveries (raw/_quarantine/*/*.held.parquet) and expected sources that are empty (staging)."""
     from pipelines.ingest.raw_zone import held_deliveries
     from pipelines.quality.deliveries import CHECK, expected_source_outcomes, held_outcomes
 
-    where = paths()
-    config = load_config(where.data_dir)
+    where = settings.paths
+    config = settings.quality_config_file()
     selected = {key.asset_key.path[-1].removeprefix("stg_") for key in context.selected_asset_check_keys}
     asset_of = lambda source: staging_key(source).to_user_string()  # noqa: E731
     outcomes = held_outcomes(held_deliveries(where.raw).filter(pl.col("source").is_in(sorted(selected))), asset_of)
-    with connect(read_only=True) as con:
-        now = resolve_now(config.now, readers.data_as_of(con), datetime.now())
+    with connect(read_only=True, where=where) as con:
+        now = resolve_now(config.now, readers.data_as_of(con), datetime.now(), settings.quality_now)
         rules = [rule for rule in config.expected_sources if rule.source in selected]
         outcomes += expected_source_outcomes(con, rules, now, asset_of)
-    alert_meta = _record(context, outcomes, [(CHECK, asset_of(name)) for name in sorted(selected)])
+    alert_meta = _record(context, settings, outcomes, [(CHECK, asset_of(name)) for name in sorted(selected)])
     for name in sorted(selected):
         found = [o for o in outcomes if o.asset == asset_of(name)]
         yield _result(

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -9,13 +10,12 @@ import polars as pl
 from pipelines.contract import Source
 from pipelines.ingest.raw_zone import RawZone
 from pipelines.quality.tables import ident, table_exists
-from pipelines.settings import paths
 
 
-def raw_scan(source: Source, columns: tuple[str, ...], lookback_days: int) -> pl.LazyFrame:
-    """The raw zone of `source` (contract columns + lineage), lazily; for event sources only rows whose
-    event time is within `lookback_days` of the source's latest event (found with one pass first)."""
-    zone = RawZone(paths().raw, source)
+def raw_scan(raw: Path, source: Source, columns: tuple[str, ...], lookback_days: int) -> pl.LazyFrame:
+    """The raw zone of `source` under `raw` (contract columns + lineage), lazily; for event sources only
+    rows whose event time is within `lookback_days` of the source's latest event (found with one pass first)."""
+    zone = RawZone(raw, source)
     if not zone.folder.is_dir():
         return pl.LazyFrame(schema={c: zone.row_schema.get(c, pl.String) for c in columns})
     frame = zone.scan()
@@ -54,7 +54,7 @@ def pack_deliveries(
 
 
 def raw_chunks(
-    source: Source, columns: tuple[str, ...], lookback_days: int, chunk_rows: int, key: tuple[str, ...]
+    raw: Path, source: Source, columns: tuple[str, ...], lookback_days: int, chunk_rows: int, key: tuple[str, ...]
 ) -> tuple[int, Iterator[pl.DataFrame]]:
     """(rows, the rows of raw_scan() in chunks of about `chunk_rows`), so that rows sharing a `key`
     are always in the same chunk (a uniqueness check per chunk is one over all rows).
@@ -64,7 +64,7 @@ def raw_chunks(
     Otherwise rows go to chunk hash(key) mod n, one streaming pass over the raw zone per chunk (with
     no key column at all: consecutive slices). Memory holds one chunk at a time. Up to `chunk_rows`
     rows come as one chunk."""
-    frame = raw_scan(source, columns, lookback_days)
+    frame = raw_scan(raw, source, columns, lookback_days)
     rows = frame.select(pl.len()).collect().item()
     n = max(1, -(-rows // max(chunk_rows, 1)))
     present = [c for c in key if c in frame.collect_schema()]

@@ -6,9 +6,9 @@ DuckDB file while dbt (the single writer) holds it.
 
 import dagster as dg
 
+from pipelines.defs.resources import OmnistockSettings
 from pipelines.defs.shared.keys import dbt_key
 from pipelines.reconciliation.erp_export import ERP_JOURNAL_SQL, write_erp_export
-from pipelines.settings import paths
 from pipelines.warehouse import WAREHOUSE_POOL, connect, read_frame
 
 ERP_JOURNAL_MODEL = dbt_key("erp_journal")
@@ -22,10 +22,10 @@ ERP_JOURNAL_MODEL = dbt_key("erp_journal")
     description="Verified, balanced ERP journal lines (marts.erp_journal) as CSV and Parquet in <data>/exports/erp/.",
     kinds={"csv", "parquet"},
 )
-def erp_journal_export(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    with connect(read_only=True) as con:
+def erp_journal_export(context: dg.AssetExecutionContext, settings: OmnistockSettings) -> dg.MaterializeResult:
+    with connect(read_only=True, where=settings.paths) as con:
         journal = read_frame(con, ERP_JOURNAL_SQL)
-    written = write_erp_export(journal, paths().exports / "erp")
+    written = write_erp_export(journal, settings.paths.exports / "erp")
     context.log.info(f"ERP journal: {journal.height} line(s) written to {written.csv.parent}")
     return dg.MaterializeResult(
         metadata={

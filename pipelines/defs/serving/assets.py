@@ -8,6 +8,7 @@ while it copies (pipelines/warehouse.py, `publish_for_readers`).
 
 import dagster as dg
 
+from pipelines.defs.resources import OmnistockSettings
 from pipelines.warehouse import WAREHOUSE_POOL, publish_for_readers
 
 PUBLISHED_WAREHOUSE = dg.AssetKey(["serving", "published_warehouse"])
@@ -35,8 +36,8 @@ def published_warehouse_asset(writers: list[dg.AssetKey]) -> dg.AssetsDefinition
         "<data>/warehouse/published/omnistock.duckdb for `omnistock sql`, `omnistock summary` and the dashboards, "
         "which can read it while the next build writes the warehouse.",
     )
-    def published_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        published = publish_for_readers()
+    def published_warehouse(context: dg.AssetExecutionContext, settings: OmnistockSettings) -> dg.MaterializeResult:
+        published = publish_for_readers(settings.paths.data_dir)
         context.log.info(f"published {published.path} ({published.bytes:,} bytes) in {published.seconds:.2f} s")
         return dg.MaterializeResult(
             metadata={

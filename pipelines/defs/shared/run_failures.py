@@ -10,6 +10,7 @@ import dagster as dg
 
 from pipelines.quality.alerts import CheckOutcome
 from pipelines.quality.severity import Severity
+from pipelines.settings import Paths
 
 
 def run_failure_outcome(job_name: str, run_id: str, message: str) -> CheckOutcome:
@@ -29,18 +30,18 @@ def failed_only_on_quality_checks(step_failures: Sequence[dg.DagsterEvent]) -> b
     )
 
 
-def has_open_run_failure(asset: str) -> bool:
-    """Whether the job's `run_failure` alert is open; waits (like every alert write) while another
-    process writes the warehouse, and raises if it never can read it."""
+def has_open_run_failure(asset: str, where: Paths) -> bool:
+    """Whether the job's `run_failure` alert is open in the warehouse of `where` (the `settings`
+    resource's paths); waits (like every alert write) while another process writes the warehouse,
+    and raises if it never can read it."""
     from pipelines.quality.store import read_alerts, with_retry
-    from pipelines.settings import paths
     from pipelines.warehouse import connect
 
-    if not paths().warehouse.exists():
+    if not where.warehouse.exists():
         return False
 
     def read() -> bool:
-        with connect(read_only=True) as con:
+        with connect(read_only=True, where=where) as con:
             return any(a.is_open and a.check == "run_failure" and a.asset == asset for a in read_alerts(con))
 
     return with_retry(read)
