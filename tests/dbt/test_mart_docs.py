@@ -38,7 +38,7 @@ def test_every_mart_column_has_a_description_and_a_type(manifest: dict) -> None:
     marts = documented_marts(manifest)
     models = {path.stem for path in (DBT_PROJECT_DIR / "models" / "marts").rglob("*.sql")}
     assert {node["name"] for node in marts.values() if node["resource_type"] == "model"} == models
-    assert len(models) == 14
+    assert len(models) == 13
     assert {relation for relation, node in marts.items() if node["resource_type"] == "source"} == PYTHON_WRITTEN
     assert mart_doc_gaps(manifest) == []
 
